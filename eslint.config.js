@@ -1,0 +1,63 @@
+// Lint rules, including the layering rules of ../shared/DESIGN.md: a layer may import only
+// the layers below it, and the pure core imports nothing that does I/O.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const io = ['fs', 'fs/*', 'child_process', 'net', 'http', 'https', 'dgram', 'os', 'worker_threads'];
+const ioModules = [...io, ...io.map((m) => `node:${m}`)];
+const layer = (name) => [`**/${name}/*`, `../${name}`, `./${name}`];
+/** Layers each folder must not import (everything above it, and siblings it has no business with). */
+const forbidden = {
+  core: ['sys', 'archive', 'content', 'snapshot', 'image', 'engine', 'cli'],
+  sys: ['archive', 'content', 'snapshot', 'image', 'engine', 'cli'],
+  archive: ['content', 'snapshot', 'image', 'engine', 'cli'],
+  content: ['archive', 'snapshot', 'image', 'engine', 'cli'],
+  snapshot: ['image', 'engine', 'cli'],
+  image: ['engine', 'cli'],
+  engine: ['cli'],
+  cli: ['sys', 'archive', 'content', 'snapshot', 'image'],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'native/build/', 'bench/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] } },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+    },
+  },
+  ...Object.entries(forbidden).map(([dir, layers]) => ({
+    files: [`src/${dir}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: dir === 'core' ? ioModules.map((name) => ({ name, message: 'the core is pure: no I/O' })) : [],
+          patterns: [
+            {
+              group: layers.flatMap(layer),
+              message: `src/${dir} may not import this layer (see DESIGN.md, Layers)`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,96 @@
+/**
+ * Deterministic layer tarballs from a snapshot directory in overlayfs format. Entries are in
+ * depth-first order with names sorted; owners are numeric only; atime/ctime are dropped; mtimes
+ * are whole seconds, clamped to SOURCE_DATE_EPOCH when one is given. Whiteouts and opaque
+ * directories become OCI `.wh.` entries. So the same files always give the same bytes.
+ */
+import type { Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { lgetxattr, llistxattr } from '../sys/native.js';
+import { devMajor, devMinor } from './devices.js';
+import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX, joinRel } from './entry-path.js';
+import { isOpaque, isOverlayXattr, isWhiteout } from './overlay-format.js';
+import type { HeaderInput } from './tar-header.js';
+import { writeTar, type WriteEntry } from './tar-writer.js';
+
+export interface LayerWriteOptions {
+  /** Clamp every mtime to this (seconds since the epoch). */
+  sourceDateEpoch?: number;
+}
+
+function xattrsOf(p: string): Map<string, Buffer> | undefined {
+  const names = llistxattr(p).filter((n) => !isOverlayXattr(n) && n !== 'security.selinux');
+  if (names.length === 0) return undefined;
+  const map = new Map<string, Buffer>();
+  for (const n of names.sort()) {
+    const v = lgetxattr(p, n);
+    if (v) map.set(n, v);
+  }
+  return map;
+}
+
+async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<WriteEntry> {
+  const links = new Map<string, string>(); // dev:ino → first name, for hardlinks
+  const mtimeOf = (st: Stats) => {
+    const t = Math.floor(st.mtimeMs / 1000);
+    return opts.sourceDateEpoch !== undefined ? Math.min(t, opts.sourceDateEpoch) : t;
+  };
+  async function* visit(rel: string): AsyncGenerator<WriteEntry> {
+    const names = (await fs.readdir(path.join(root, rel))).sort();
+    for (const name of names) {
+      const r = joinRel(rel, name);
+      const p = path.join(root, r);
+      const st = await fs.lstat(p);
+      const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: mtimeOf(st) };
+      if (isWhiteout(st)) {
+        yield { header: { ...base, name: joinRel(rel, WHITEOUT_PREFIX + name), type: 'file', mode: 0, size: 0 } };
+        continue;
+      }
+      const xattrs = xattrsOf(p);
+      let header: HeaderInput;
+      if (st.isDirectory()) {
+        yield { header: { ...base, name: `${r}/`, type: 'directory', size: 0, xattrs } };
+        if (isOpaque(p)) {
+          yield { header: { ...base, name: joinRel(r, OPAQUE_WHITEOUT), type: 'file', mode: 0, size: 0 } };
+        }
+        yield* visit(r);
+        continue;
+      } else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? links.get(key) : undefined;
+        if (first !== undefined) {
+          yield { header: { ...base, name: r, type: 'hardlink', size: 0, linkname: first, xattrs } };
+          continue;
+        }
+        if (st.nlink > 1) links.set(key, r);
+        yield {
+          header: { ...base, name: r, type: 'file', size: st.size, xattrs },
+          body: createReadStream(p, { highWaterMark: 1 << 20 }),
+        };
+        continue;
+      } else if (st.isSymbolicLink()) {
+        header = { ...base, name: r, type: 'symlink', size: 0, linkname: await fs.readlink(p) };
+      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+        header = {
+          ...base,
+          name: r,
+          type: st.isCharacterDevice() ? 'char' : 'block',
+          size: 0,
+          devmajor: devMajor(st.rdev),
+          devminor: devMinor(st.rdev),
+        };
+      } else if (st.isFIFO()) {
+        header = { ...base, name: r, type: 'fifo', size: 0 };
+      } else continue; // sockets are not content
+      yield { header: { ...header, xattrs } };
+    }
+  }
+  yield* visit('');
+}
+
+/** The layer tarball of a snapshot directory, as a stream. */
+export function writeLayer(root: string, opts: LayerWriteOptions = {}): AsyncGenerator<Buffer> {
+  return writeTar(walk(root, opts));
+}

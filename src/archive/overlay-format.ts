@@ -1,0 +1,27 @@
+/**
+ * How a snapshot directory records deletions, in overlayfs' own format so that it can be a
+ * lower or upper directory as it is: a whiteout is a character device 0/0, an opaque directory
+ * carries the xattr `trusted.overlay.opaque=y`.
+ */
+import type { Stats } from 'node:fs';
+import { lgetxattr, lsetxattr, mknod } from '../sys/native.js';
+
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+const S_IFCHR = 0o020000;
+
+export const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+
+export function isOpaque(path: string): boolean {
+  return lgetxattr(path, OPAQUE_XATTR)?.toString() === 'y';
+}
+
+export function markOpaque(path: string): void {
+  lsetxattr(path, OPAQUE_XATTR, Buffer.from('y'));
+}
+
+export function makeWhiteout(path: string): void {
+  mknod(path, S_IFCHR | 0o000, 0, 0);
+}
+
+/** xattrs that describe the overlay itself, never content. */
+export const isOverlayXattr = (name: string) => name.startsWith('trusted.overlay.');

@@ -1,0 +1,336 @@
+/**
+ * The engine: one object whose methods are berth's operations. The CLI and (later) the API
+ * server translate to and from these calls and nothing else.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import type { Digest } from '../core/digest.js';
+import { invalidArgument, noSuchImage, notFound } from '../core/errors.js';
+import { hostPlatform, type HistoryEntry, type ImageConfig, type Platform } from '../core/oci.js';
+import { parseOciDocument } from '../core/oci-schema.js';
+import { familiarString, parseReference, referenceString, repositoryName } from '../core/reference.js';
+import { loadArchive, type LoadedImage } from '../image/archive-load.js';
+import { saveArchive, type SaveFormat, type SaveItem } from '../image/archive-save.js';
+import { createBuiltinImage } from '../image/builtin.js';
+import { checkStores, type CheckReport } from '../image/check.js';
+import { collectGarbage, imageRoots } from '../image/gc.js';
+import { importRootfs } from '../image/import.js';
+import { removeFromDb, removeImages, type RemoveResult } from '../image/remove.js';
+import { findImage, resolveImage, tagsOf, type ImageDb, type ImageRecord } from '../image/store.js';
+import { openStores, withContentLease, withGcLock, type Stores } from '../image/stores.js';
+import type { StoredImage } from '../image/write.js';
+import {
+  labelsMatch,
+  parseBoolFilter,
+  parseFilters,
+  parseUntil,
+  referenceMatches,
+  type Filters,
+} from './image-filters.js';
+
+export interface EngineOptions {
+  /** State root (default /var/lib/berth). */
+  root: string;
+}
+
+export interface ImageSummary {
+  id: Digest;
+  /** Familiar `name:tag` strings. */
+  repoTags: string[];
+  /** Familiar `name@sha256:…` strings. */
+  repoDigests: string[];
+  created: string;
+  size: number;
+  labels: Record<string, string>;
+}
+
+export interface ImageDetails {
+  record: ImageRecord;
+  config: ImageConfig;
+  repoTags: string[];
+  repoDigests: string[];
+  /** Snapshot directories, top-most first. */
+  layerDirs: string[];
+}
+
+export interface HistoryItem {
+  /** The image ID on the top row, undefined (`<missing>`) below, as Docker shows it. */
+  id?: Digest;
+  created?: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
+export interface PruneResult {
+  untagged: string[];
+  deleted: Digest[];
+  reclaimed: number;
+}
+
+export interface DiskUsage {
+  images: { total: number; active: number; size: number; reclaimable: number };
+}
+
+export type ByteSource = AsyncIterable<Uint8Array>;
+
+const familiar = (full: string) => familiarString(parseReference(full, { defaultTag: false }));
+
+function summarize(db: ImageDb, img: ImageRecord): ImageSummary {
+  return {
+    id: img.id,
+    repoTags: tagsOf(db, img.id).map(familiar),
+    repoDigests: img.repoDigests.map(familiar),
+    created: img.created,
+    size: img.size,
+    labels: img.labels ?? {},
+  };
+}
+
+export class Engine {
+  readonly stores: Stores;
+  readonly platform: Platform;
+
+  constructor(readonly opts: EngineOptions) {
+    this.stores = openStores(opts.root);
+    this.platform = hostPlatform(process.arch, process.platform);
+  }
+
+  private sourceDateEpoch(): number | undefined {
+    const v = process.env['SOURCE_DATE_EPOCH'];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid SOURCE_DATE_EPOCH: ${v}`);
+    return Number(v);
+  }
+
+  /** Open a file argument, or stdin for `-`, with Docker's error for a missing file. */
+  async openInput(file: string, stdin: NodeJS.ReadableStream): Promise<ByteSource> {
+    if (file === '-') return stdin as unknown as ByteSource;
+    try {
+      const fh = await fs.open(file, 'r');
+      const st = await fh.stat();
+      if (st.isDirectory()) {
+        await fh.close();
+        throw invalidArgument(`${file} is a directory`);
+      }
+      return fh.createReadStream({ highWaterMark: 1 << 20 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`open ${file}: no such file or directory`);
+      throw e;
+    }
+  }
+
+  // ---- images -------------------------------------------------------------------------
+
+  async importImage(
+    source: ByteSource,
+    opts: { reference?: string; changes?: string[]; message?: string; sourceName: string },
+  ): Promise<StoredImage> {
+    const tag = opts.reference ? parseReference(opts.reference) : undefined;
+    if (tag?.digest) throw invalidArgument(`cannot import to a reference with a digest: ${opts.reference}`);
+    return withContentLease(this.stores, () =>
+      importRootfs(this.stores, source, {
+        changes: opts.changes,
+        message: opts.message,
+        source: opts.sourceName,
+        platform: this.platform,
+        tag,
+        sourceDateEpoch: this.sourceDateEpoch(),
+      }),
+    );
+  }
+
+  async createBuiltinImage(name: string, opts: { busybox?: string } = {}): Promise<StoredImage> {
+    return withContentLease(this.stores, () =>
+      createBuiltinImage(this.stores, name, {
+        platform: this.platform,
+        busybox: opts.busybox,
+        sourceDateEpoch: this.sourceDateEpoch(),
+      }),
+    );
+  }
+
+  async listImages(opts: { all?: boolean; filters?: string[]; reference?: string } = {}): Promise<ImageSummary[]> {
+    const filters = parseFilters(opts.filters ?? []);
+    if (opts.reference) filters.set('reference', [...(filters.get('reference') ?? []), opts.reference]);
+    const db = await this.stores.images.read();
+    return Object.values(db.images)
+      .filter((img) => this.imageMatches(db, img, filters))
+      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1))
+      .map((img) => summarize(db, img));
+  }
+
+  private imageMatches(db: ImageDb, img: ImageRecord, f: Filters): boolean {
+    const tags = tagsOf(db, img.id);
+    const dangling = parseBoolFilter('dangling', f.get('dangling'));
+    if (dangling !== undefined && dangling !== (tags.length === 0)) return false;
+    const refs = f.get('reference');
+    if (refs && !refs.some((p) => tags.some((t) => referenceMatches(p, t)))) return false;
+    const labels = f.get('label');
+    if (labels && !labelsMatch(labels, img.labels)) return false;
+    for (const [key, cmp] of [
+      ['before', (t: string, ref: string) => t < ref],
+      ['since', (t: string, ref: string) => t > ref],
+    ] as const) {
+      for (const v of f.get(key) ?? []) {
+        const other = resolveImage(db, v).record;
+        if (!cmp(img.created, other.created)) return false;
+      }
+    }
+    for (const v of f.get('until') ?? []) if (Date.parse(img.created) >= parseUntil(v)) return false;
+    return true;
+  }
+
+  async tagImage(source: string, target: string): Promise<void> {
+    const ref = parseReference(target);
+    if (ref.digest) throw invalidArgument(`refusing to create a tag with a digest reference`);
+    await this.stores.images.update((db) => {
+      const { record } = resolveImage(db, source);
+      db.tags[referenceString(ref)] = record.id;
+    });
+  }
+
+  async removeImages(
+    names: string[],
+    opts: { force?: boolean },
+    report: (name: string, result: RemoveResult | Error) => void,
+  ): Promise<void> {
+    await removeImages(this.stores, names, opts, report);
+  }
+
+  async inspectImage(name: string): Promise<ImageDetails> {
+    const db = await this.stores.images.read();
+    const { record } = resolveImage(db, name);
+    const config = parseOciDocument<ImageConfig>('config', await this.stores.content.read(record.id));
+    const dirs = await this.stores.snapshots.lowerDirs(record.chainIds[record.chainIds.length - 1]);
+    return {
+      record,
+      config,
+      repoTags: tagsOf(db, record.id).map(familiar),
+      repoDigests: record.repoDigests.map(familiar),
+      layerDirs: dirs,
+    };
+  }
+
+  async imageHistory(name: string): Promise<HistoryItem[]> {
+    const { record, config, repoTags } = await this.inspectImage(name);
+    const sizes = await Promise.all(record.chainIds.map(async (c) => (await this.stores.snapshots.info(c))?.size ?? 0));
+    const history: HistoryEntry[] =
+      config.history ?? config.rootfs.diff_ids.map(() => ({ created: config.created, created_by: '', comment: '' }));
+    let layer = 0;
+    const rows = history.map((h) => ({
+      created: h.created,
+      createdBy: h.created_by ?? '',
+      size: h.empty_layer ? 0 : (sizes[layer++] ?? 0),
+      comment: h.comment ?? '',
+      tags: [] as string[],
+    }));
+    rows.reverse();
+    return rows.map((r, i) => (i === 0 ? { ...r, id: record.id, tags: repoTags } : r));
+  }
+
+  /** What `save NAME...` writes: name-only references include every tag of the repository. */
+  async saveItems(names: string[]): Promise<SaveItem[]> {
+    if (names.length === 0) throw invalidArgument('requires at least 1 argument');
+    const db = await this.stores.images.read();
+    const items = new Map<Digest, SaveItem>();
+    const add = (img: ImageRecord, tag?: string) => {
+      const item = items.get(img.id) ?? { image: img, tags: [] };
+      if (tag && !item.tags.includes(tag)) item.tags.push(tag);
+      items.set(img.id, item);
+    };
+    for (const name of names) {
+      let nameOnly: string | undefined;
+      try {
+        const ref = parseReference(name, { defaultTag: false });
+        if (!ref.tag && !ref.digest) nameOnly = repositoryName(ref);
+      } catch {
+        nameOnly = undefined;
+      }
+      const repoTags = nameOnly ? Object.keys(db.tags).filter((t) => t.startsWith(`${nameOnly}:`)) : [];
+      if (repoTags.length > 0) {
+        for (const t of repoTags) add(db.images[db.tags[t]!]!, t);
+        continue;
+      }
+      const found = findImage(db, name);
+      if (!found) throw noSuchImage(name);
+      add(found.record, found.byName && !found.byName.includes('@') ? found.byName : undefined);
+    }
+    return [...items.values()];
+  }
+
+  /**
+   * Write an archive of images to `output`: a file path (written to a temporary name and
+   * renamed, so a failed save leaves nothing) or a stream.
+   */
+  async saveImages(names: string[], format: SaveFormat, output: string | Writable): Promise<void> {
+    const items = await this.saveItems(names);
+    const stream = Readable.from(saveArchive(this.stores, items, format));
+    if (typeof output !== 'string') {
+      await pipeline(stream, output, { end: false });
+      return;
+    }
+    const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      const fh = await fs.open(tmp, 'wx', 0o644);
+      await pipeline(stream, fh.createWriteStream());
+      await fs.rename(tmp, output);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw invalidArgument(`failed to save image: invalid output path: ${path.dirname(output)}: no such directory`);
+      }
+      throw e;
+    }
+  }
+
+  async loadImages(source: ByteSource): Promise<LoadedImage[]> {
+    return withContentLease(this.stores, () => loadArchive(this.stores, source, this.platform));
+  }
+
+  /** `image prune`: dangling images, or with `all` every image (no containers use images yet). */
+  async pruneImages(opts: { all?: boolean; filters?: string[] }): Promise<PruneResult> {
+    const filters = parseFilters(opts.filters ?? [], ['label', 'until', 'dangling']);
+    const dangling = parseBoolFilter('dangling', filters.get('dangling')) ?? !opts.all;
+    filters.delete('dangling');
+    const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
+    const removed = await this.stores.images.update((db) => {
+      const victims = Object.values(db.images).filter(
+        (img) => (!dangling || tagsOf(db, img.id).length === 0) && this.imageMatches(db, img, filters),
+      );
+      return victims.map((img) => removeFromDb(db, img.id, true));
+    });
+    for (const r of removed) {
+      result.untagged.push(...r.untagged);
+      result.deleted.push(...r.deleted);
+    }
+    if (removed.length > 0) {
+      const freed = await withGcLock(this.stores, async () =>
+        collectGarbage(this.stores, await imageRoots(this.stores, await this.stores.images.read())),
+      );
+      result.deleted.push(...freed.snapshots.map((s) => s.chainId));
+      result.reclaimed = freed.reclaimed;
+    }
+    return result;
+  }
+
+  /** Disk used by images: unique snapshots plus the blobs they came from. */
+  async diskUsage(): Promise<DiskUsage> {
+    const db = await this.stores.images.read();
+    const roots = await imageRoots(this.stores, db);
+    let size = 0;
+    for (const c of roots.snapshots) size += (await this.stores.snapshots.info(c))?.size ?? 0;
+    for (const b of roots.blobs) size += (await this.stores.content.info(b))?.size ?? 0;
+    const total = Object.keys(db.images).length;
+    return { images: { total, active: 0, size, reclaimable: size } };
+  }
+
+  async check(opts: { repair: boolean }): Promise<CheckReport> {
+    return checkStores(this.stores, opts);
+  }
+}
+

@@ -1,0 +1,76 @@
+/** `rmi`: untag or delete images with Docker's rules, then collect what nothing references. */
+import type { Digest } from '../core/digest.js';
+import { conflict } from '../core/errors.js';
+import { familiarString, parseReference } from '../core/reference.js';
+import { collectGarbage, imageRoots } from './gc.js';
+import { resolveImage, tagsOf, type ImageDb } from './store.js';
+import { withGcLock, type Stores } from './stores.js';
+
+export interface RemoveResult {
+  untagged: string[];
+  deleted: Digest[];
+}
+
+const shortId = (id: Digest) => id.slice(7, 19);
+const familiar = (name: string) => {
+  try {
+    return familiarString(parseReference(name, { defaultTag: false }));
+  } catch {
+    return name;
+  }
+};
+
+/**
+ * Decide and apply one removal in the metadata: by name, drop that name (and the image with its
+ * last name); by ID, drop the image with all its names, which needs `force` when it has several.
+ */
+export function removeFromDb(db: ImageDb, input: string, force: boolean): RemoveResult {
+  const { record, byName } = resolveImage(db, input);
+  const tags = tagsOf(db, record.id);
+  const out: RemoveResult = { untagged: [], deleted: [] };
+  if (byName && !byName.includes('@')) {
+    delete db.tags[byName];
+    out.untagged.push(familiar(byName));
+    if (tags.length > 1) return out;
+  } else if (byName) {
+    record.repoDigests = record.repoDigests.filter((d) => d !== byName);
+    out.untagged.push(familiar(byName));
+    if (tags.length > 0 || record.repoDigests.length > 0) return out;
+  } else {
+    const repos = new Set(tags.map((t) => t.replace(/:[^:/]+$/, '')));
+    if (repos.size > 1 && !force) {
+      throw conflict(
+        `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    for (const t of tags) {
+      delete db.tags[t];
+      out.untagged.push(familiar(t));
+    }
+  }
+  for (const d of record.repoDigests) out.untagged.push(familiar(d));
+  delete db.images[record.id];
+  out.deleted.push(record.id);
+  return out;
+}
+
+/** Remove images (see removeFromDb) and then the layers only they used. */
+export async function removeImages(
+  s: Stores,
+  inputs: string[],
+  opts: { force?: boolean },
+  report: (input: string, result: RemoveResult | Error) => void,
+): Promise<void> {
+  for (const input of inputs) {
+    try {
+      const result = await s.images.update((db) => removeFromDb(db, input, opts.force ?? false));
+      if (result.deleted.length > 0) {
+        const freed = await withGcLock(s, async () => collectGarbage(s, await imageRoots(s, await s.images.read())));
+        result.deleted.push(...freed.snapshots.map((x) => x.chainId));
+      }
+      report(input, result);
+    } catch (e) {
+      report(input, e as Error);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Typed access to the native addon (native/berth_native.c): the system calls Node.js lacks.
+ *
+ * The addon is loaded on first use, not at import, so commands that never need it pay nothing.
+ * It is found by walking up from this module's directory to `native/build/Release/`, which works
+ * both from source (src/sys/) and from the bundle (dist/); `BERTH_NATIVE` names the file
+ * explicitly. Failures throw Errors shaped like node:fs errors (`code`, `errno`, `syscall`,
+ * `path`).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { BerthError } from '../core/errors.js';
+
+/** A lock operation for {@link flock}: shared, exclusive, or unlock. */
+export type FlockOp = 'sh' | 'ex' | 'un';
+
+interface NativeAddon {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Uint8Array): void;
+  lgetxattr(path: string, name: string): Buffer | undefined;
+  llistxattr(path: string): string[];
+  flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean;
+}
+
+const RELATIVE = path.join('native', 'build', 'Release', 'berth_native.node');
+let addon: NativeAddon | undefined;
+
+/** Where the addon would be loaded from, or undefined when it cannot be found. */
+export function nativeAddonPath(): string | undefined {
+  const override = process.env['BERTH_NATIVE'];
+  if (override) return existsSync(override) ? path.resolve(override) : undefined;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function load(): NativeAddon {
+  if (addon) return addon;
+  const file = nativeAddonPath();
+  if (!file) {
+    const where = process.env['BERTH_NATIVE']
+      ? ` (BERTH_NATIVE=${process.env['BERTH_NATIVE']})`
+      : '';
+    throw new BerthError(
+      'FailedPrecondition',
+      `native addon not built${where}: run npm run build:native`,
+    );
+  }
+  try {
+    addon = createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (e) {
+    throw new BerthError(
+      'FailedPrecondition',
+      `native addon ${file} failed to load (${(e as Error).message}): run npm run build:native`,
+      { cause: e },
+    );
+  }
+  return addon;
+}
+
+/**
+ * Creates a device node or FIFO. `mode` includes the file type (`fs.constants.S_IFCHR`,
+ * `S_IFBLK`, `S_IFIFO`) and the permission bits (subject to the umask).
+ */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  load().mknod(path, mode, major, minor);
+}
+
+/** Sets an extended attribute on `path` itself, never following a final symlink. */
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  load().lsetxattr(path, name, value);
+}
+
+/** Reads an extended attribute of `path` itself; undefined when the attribute is not set. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  return load().lgetxattr(path, name);
+}
+
+/** Lists the extended attribute names of `path` itself (those the caller may see). */
+export function llistxattr(path: string): string[] {
+  return load().llistxattr(path);
+}
+
+/**
+ * flock(2) on an open file descriptor. With `nonBlocking`, returns false instead of waiting when
+ * a conflicting lock is held; otherwise it blocks the whole thread, so the event loop should
+ * only ever use the non-blocking form (see sys/lock.ts).
+ */
+export function flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean {
+  return load().flock(fd, op, nonBlocking);
+}
