@@ -39,10 +39,14 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
   };
   async function* visit(rel: string): AsyncGenerator<WriteEntry> {
     const names = (await fs.readdir(path.join(root, rel))).sort();
-    for (const name of names) {
+    const stats = await Promise.all(names.map((n) => fs.lstat(path.join(root, rel, n))));
+    // whiteouts first, as the OCI spec recommends, then everything else; each group sorted
+    const order = names.map((_, i) => i).sort((a, b) => Number(!isWhiteout(stats[a]!)) - Number(!isWhiteout(stats[b]!)) || a - b);
+    for (const i of order) {
+      const name = names[i]!;
+      const st = stats[i]!;
       const r = joinRel(rel, name);
       const p = path.join(root, r);
-      const st = await fs.lstat(p);
       const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: mtimeOf(st) };
       if (isWhiteout(st)) {
         yield { header: { ...base, name: joinRel(rel, WHITEOUT_PREFIX + name), type: 'file', mode: 0, size: 0 } };

@@ -9,7 +9,16 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, type Writable } from 'node:stream';
 import type { Digest } from '../core/digest.js';
 import { invalidArgument, noSuchImage, notFound } from '../core/errors.js';
-import { hostPlatform, type HistoryEntry, type ImageConfig, type Platform } from '../core/oci.js';
+import {
+  formatPlatform,
+  hostPlatform,
+  normalizePlatform,
+  parsePlatform,
+  platformMatches,
+  type HistoryEntry,
+  type ImageConfig,
+  type Platform,
+} from '../core/oci.js';
 import { parseOciDocument } from '../core/oci-schema.js';
 import { familiarString, parseReference, referenceString, repositoryName } from '../core/reference.js';
 import { loadArchive, type LoadedImage } from '../image/archive-load.js';
@@ -98,6 +107,16 @@ export class Engine {
   constructor(readonly opts: EngineOptions) {
     this.stores = openStores(opts.root);
     this.platform = hostPlatform(process.arch, process.platform);
+  }
+
+  /** Check a `--platform` value against the host: berth runs images of its own platform only. */
+  checkPlatform(value: string): Platform {
+    const want = normalizePlatform(parsePlatform(value, this.platform));
+    const host = normalizePlatform(this.platform);
+    if (!platformMatches(host, want)) {
+      throw invalidArgument(`platform ${formatPlatform(want)} is not supported on this host (${formatPlatform(host)})`);
+    }
+    return want;
   }
 
   private sourceDateEpoch(): number | undefined {

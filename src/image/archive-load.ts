@@ -88,6 +88,12 @@ async function layerDescriptor(s: Stores, blob: BlobInfo): Promise<Descriptor> {
   return { mediaType, digest: blob.digest, size: blob.size };
 }
 
+const loaded = (stored: StoredImage, tags: Reference[]): LoadedImage => ({
+  ...stored,
+  retagged: stored.retagged.map((r) => ({ ...r, tag: familiarString(parseReference(r.tag)) })),
+  tags: tags.map(familiarString),
+});
+
 function parseTags(names: readonly string[]): Reference[] {
   return names.map((n) => {
     try {
@@ -117,7 +123,7 @@ async function loadDocker(s: Stores, c: ArchiveContents): Promise<LoadedImage[]>
     await unpackLayers(s, layers.map((l) => l.digest), config.rootfs.diff_ids);
     const tags = entry.RepoTags ?? [];
     const stored = await storeImage(s, { config, layers, tags: parseTags(tags) });
-    out.push({ ...stored, tags: parseTags(tags).map(familiarString) });
+    out.push(loaded(stored, parseTags(tags)));
   }
   return out;
 }
@@ -155,7 +161,7 @@ async function loadOci(s: Stores, c: ArchiveContents, platform: Platform): Promi
       manifest: { digest: desc.digest, mediaType: manifest.mediaType ?? mt.ociManifest },
       tags,
     });
-    out.push({ ...stored, tags: tags.map(familiarString) });
+    out.push(loaded(stored, tags));
   }
   return out;
 }

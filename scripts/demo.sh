@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The first demo: a busybox image made offline, listed, inspected, saved, removed, loaded
+# back to the same ID, and the store verified. Uses its own state root unless BERTH_ROOT is set.
+set -euo pipefail
+export BERTH_ROOT="${BERTH_ROOT:-/var/lib/berth}"
+berth() { "$(dirname "$0")/../bin/berth" "$@"; }
+step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; berth "$@"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+step image builtin busybox
+step images
+step history busybox
+step image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} {{json .Config.Cmd}}' busybox
+step save -o "$tmp/busybox.tar" busybox
+step rmi busybox
+step load -i "$tmp/busybox.tar"
+printf 'FROM-DEMO\n' >"$tmp/hello.txt"; tar -C "$tmp" -cf "$tmp/rootfs.tar" hello.txt
+step import --change 'CMD ["cat", "/hello.txt"]' "$tmp/rootfs.tar" demo/hello:1
+step images
+step system df
+step system check

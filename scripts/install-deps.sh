@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what berth and its tests need on Debian 12, then builds berth. Idempotent: a second
+# run installs and rebuilds only what is missing or out of date. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+# busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here wrote)
+need=()
+for p in busybox-static skopeo umoci; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} (apt)"
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# npm ci only when the lock file changed since the last install
+stamp=node_modules/.berth-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+
+[ -f native/build/Release/berth_native.node ] && [ native/build/Release/berth_native.node -nt native/berth_native.c ] ||
+  npm run --silent build:native
+npm run --silent build

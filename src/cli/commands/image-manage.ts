@@ -1,0 +1,83 @@
+/** `berth tag`, `berth rmi`, `berth image prune`, `berth image builtin`. */
+import type { Command, Context } from '../command.js';
+import { humanSize } from '../format/human.js';
+import { confirm } from '../prompt.js';
+
+export const imageTag: Command = {
+  path: ['image', 'tag'],
+  aliases: [['tag']],
+  usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  args: { min: 2, max: 2 },
+  flags: [],
+  async run(ctx) {
+    await ctx.engine().tagImage(ctx.args[0]!, ctx.args[1]!);
+  },
+};
+
+export const imageRemove: Command = {
+  path: ['image', 'rm'],
+  aliases: [['image', 'remove'], ['rmi']],
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Remove one or more images',
+  args: { min: 1 },
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', description: 'Force removal of the image' },
+    { name: 'no-prune', type: 'bool', description: 'Do not delete untagged parents' },
+  ],
+  async run(ctx) {
+    let failed = false;
+    await ctx.engine().removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
+      if (result instanceof Error) {
+        ctx.err(`Error: ${result.message}`);
+        failed = true;
+        return;
+      }
+      for (const u of result.untagged) ctx.out(`Untagged: ${u}`);
+      for (const d of result.deleted) ctx.out(`Deleted: ${d}`);
+    });
+    return failed ? 1 : 0;
+  },
+};
+
+async function pruneConfirmed(ctx: Context, all: boolean): Promise<boolean> {
+  if (ctx.flags.bool('force')) return true;
+  const what = all ? 'all images without at least one container associated to them' : 'all dangling images';
+  return confirm(ctx, `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `);
+}
+
+export const imagePrune: Command = {
+  path: ['image', 'prune'],
+  usage: '[OPTIONS]',
+  summary: 'Remove unused images',
+  args: { max: 0 },
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images, not just dangling ones' },
+    { name: 'filter', type: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
+    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx) {
+    const all = ctx.flags.bool('all');
+    if (!(await pruneConfirmed(ctx, all))) return;
+    const r = await ctx.engine().pruneImages({ all, filters: ctx.flags.list('filter') });
+    if (r.untagged.length + r.deleted.length > 0) {
+      ctx.out('Deleted Images:');
+      for (const u of r.untagged) ctx.out(`untagged: ${u}`);
+      for (const d of r.deleted) ctx.out(`deleted: ${d}`);
+      ctx.out('');
+    }
+    ctx.out(`Total reclaimed space: ${humanSize(r.reclaimed)}`);
+  },
+};
+
+export const imageBuiltin: Command = {
+  path: ['image', 'builtin'],
+  usage: '[OPTIONS] NAME',
+  summary: 'Create a built-in base image that needs no registry (busybox)',
+  args: { min: 1, max: 1 },
+  flags: [{ name: 'from', type: 'string', valueName: 'path', description: 'The static busybox binary to use', default: '/bin/busybox' }],
+  async run(ctx) {
+    const { record } = await ctx.engine().createBuiltinImage(ctx.args[0]!, { busybox: ctx.flags.string('from') });
+    ctx.out(record.id);
+  },
+};

@@ -1,0 +1,24 @@
+/** Every command berth has, in help order. */
+import type { Command } from '../command.js';
+import { imageImport, imageLoad, imageSave } from './image-archive.js';
+import { imageHistory, imageInspect } from './image-inspect.js';
+import { imageList } from './image-list.js';
+import { imageBuiltin, imagePrune, imageRemove, imageTag } from './image-manage.js';
+import { systemCheck, systemDf } from './system.js';
+import { versionCommand } from './version.js';
+
+export const commands: Command[] = [
+  imageList,
+  imageBuiltin,
+  imageHistory,
+  imageImport,
+  imageInspect,
+  imageLoad,
+  imagePrune,
+  imageRemove,
+  imageSave,
+  imageTag,
+  systemCheck,
+  systemDf,
+  versionCommand,
+];
