@@ -109,11 +109,12 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     }
     const found = lookup(rest);
     if (!found) {
-      if (rest[0]! in groups && (rest.length === 1 || rest[1]!.startsWith('-'))) {
-        out(groupHelp(rest[0]!));
+      const [first = '', second] = rest;
+      if (first in groups && (second === undefined || second.startsWith('-'))) {
+        out(groupHelp(first));
         return 0;
       }
-      const name = rest[0] in groups ? `${rest[0]} ${rest[1]}` : rest[0];
+      const name = first in groups ? `${first} ${second}` : first;
       throw new UsageError(`unknown command: berth ${name}`);
     }
     const { command, rest: cmdArgs } = found;

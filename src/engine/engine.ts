@@ -177,10 +177,16 @@ export class Engine {
     const filters = parseFilters(opts.filters ?? []);
     if (opts.reference) filters.set('reference', [...(filters.get('reference') ?? []), opts.reference]);
     const db = await this.stores.images.read();
+    const patterns = filters.get('reference');
     return Object.values(db.images)
       .filter((img) => this.imageMatches(db, img, filters))
       .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1))
-      .map((img) => summarize(db, img));
+      .map((img) => {
+        const summary = summarize(db, img);
+        // as Docker: a reference filter also narrows the names listed for a matching image
+        if (patterns) summary.repoTags = summary.repoTags.filter((t) => patterns.some((p) => referenceMatches(p, t)));
+        return summary;
+      });
   }
 
   private imageMatches(db: ImageDb, img: ImageRecord, f: Filters): boolean {

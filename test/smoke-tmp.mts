@@ -1,0 +1,12 @@
+import { Engine } from '../src/engine/engine.js';
+const e = new Engine({ root: '/tmp/bsmoke' });
+const src = await e.openInput('/tmp/rfs.tar', process.stdin);
+const r = await e.importImage(src, { reference: 'test:1', sourceName: '/tmp/rfs.tar', changes: ['CMD ["sh"]', 'ENV A=b'] });
+console.log(r.record.id, r.record.size);
+console.log(await e.listImages());
+const b = await e.createBuiltinImage('busybox');
+console.log(b.record.id);
+console.log(JSON.stringify((await e.inspectImage('busybox')).config));
+await e.saveImages(['busybox', 'test:1'], 'docker', '/tmp/bsmoke-save.tar');
+await e.saveImages(['busybox'], 'oci', '/tmp/bsmoke-oci.tar');
+console.log(await e.check({ repair: false }));
