@@ -6,10 +6,12 @@
  * directory metadata, and to decide where a whiteout is needed. Any entry that would land
  * outside the root (absolute, `..`, through a symlink of this or a lower layer, a hardlink to
  * outside) rejects the whole layer: the caller discards the directory.
+ *
+ * File system calls are synchronous on purpose: a layer is thousands of tiny operations, and
+ * a round trip through libuv's thread pool per call costs more than the call itself. (A server
+ * that must stay responsive runs this in a worker thread.)
  */
-import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs, { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from '../core/errors.js';
 import { lsetxattr, mknod } from '../sys/native.js';
@@ -37,14 +39,7 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await fs.lstat(p);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
+const lstatOrUndefined = (p: string): Stats | undefined => fs.lstatSync(p, { throwIfNoEntry: false });
 
 class LayerApplier {
   private readonly lower: MergedView;
@@ -67,12 +62,12 @@ class LayerApplier {
   }
 
   /** Make sure every component of `rel` is a directory of this layer, never a symlink. */
-  private async ensureDir(rel: string, entryName: string): Promise<void> {
+  private ensureDir(rel: string, entryName: string): void {
     if (this.dirs.has(rel)) return;
     const { parent } = splitPath(rel);
-    await this.ensureDir(parent, entryName);
+    this.ensureDir(parent, entryName);
     const p = this.abs(rel);
-    const st = await lstatOrUndefined(p);
+    const st = lstatOrUndefined(p);
     if (st?.isDirectory()) {
       this.dirs.add(rel);
       return;
@@ -80,14 +75,14 @@ class LayerApplier {
     if (st?.isSymbolicLink()) throw unsafeEntry(entryName, `path goes through the symlink ${rel}`);
     if (st && isWhiteout(st)) {
       // deleted earlier in this layer and now re-created: hide what the lowers had
-      await fs.unlink(p);
-      await fs.mkdir(p, { mode: 0o755 });
+      fs.unlinkSync(p);
+      fs.mkdirSync(p, { mode: 0o755 });
       markOpaque(p);
       this.dirs.add(rel);
       return;
     }
     if (st) throw invalidArgument(`invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`);
-    const below = await this.lower.lookup(rel);
+    const below = this.lower.lookup(rel);
     if (below?.stat.isSymbolicLink() || below?.blockedAt) {
       const at = below.blockedAt ?? rel;
       if (below.stat.isSymbolicLink()) {
@@ -98,34 +93,34 @@ class LayerApplier {
     if (below && !below.stat.isDirectory()) {
       throw invalidArgument(`invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`);
     }
-    await fs.mkdir(p, { mode: 0o755 });
+    fs.mkdirSync(p, { mode: 0o755 });
     if (below) {
       // copy-up of the directory's metadata, as overlayfs would do
-      await fs.chown(p, below.stat.uid, below.stat.gid);
-      await fs.chmod(p, below.stat.mode & 0o7777);
+      fs.chownSync(p, below.stat.uid, below.stat.gid);
+      fs.chmodSync(p, below.stat.mode & 0o7777);
       this.dirTimes.set(rel, below.stat.mtimeMs / 1000);
     }
     this.dirs.add(rel);
   }
 
   /** Remove whatever this layer has at `rel`, unless both old and new are directories. */
-  private async clear(rel: string, keepDir: boolean): Promise<void> {
+  private clear(rel: string, keepDir: boolean): void {
     const p = this.abs(rel);
-    const st = await lstatOrUndefined(p);
+    const st = lstatOrUndefined(p);
     if (!st) return;
     if (keepDir && st.isDirectory()) return;
-    await fs.rm(p, { recursive: true, force: true });
+    fs.rmSync(p, { recursive: true, force: true });
     if (st.isDirectory()) {
       for (const d of this.dirs) if (d === rel || d.startsWith(`${rel}/`)) this.dirs.delete(d);
     }
   }
 
-  private async setMetadata(p: string, h: TarHeader, isLink: boolean): Promise<void> {
-    await fs.lchown(p, h.uid, h.gid);
-    if (!isLink) await fs.chmod(p, h.mode & 0o7777);
+  private setMetadata(p: string, h: TarHeader, isLink: boolean): void {
+    fs.lchownSync(p, h.uid, h.gid);
+    if (!isLink) fs.chmodSync(p, h.mode & 0o7777);
     for (const [name, value] of h.xattrs) lsetxattr(p, name, value);
-    if (!isLink) await fs.utimes(p, h.mtime, h.mtime);
-    else await fs.lutimes(p, h.mtime, h.mtime);
+    if (!isLink) fs.utimesSync(p, h.mtime, h.mtime);
+    else fs.lutimesSync(p, h.mtime, h.mtime);
   }
 
   async apply(h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
@@ -134,39 +129,39 @@ class LayerApplier {
     const { parent, base } = splitPath(rel);
     if (rel === '') {
       if (h.type !== 'directory') throw unsafeEntry(h.name, 'the root must be a directory');
-      await this.setMetadata(this.root, h, false);
+      this.setMetadata(this.root, h, false);
       this.dirTimes.set('', h.mtime);
       return;
     }
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(h.name, parent, base);
-    await this.ensureDir(parent, h.name);
+    this.ensureDir(parent, h.name);
     const p = this.abs(rel);
     switch (h.type) {
       case 'directory':
-        await this.clear(rel, true);
-        if (!(await lstatOrUndefined(p))) await fs.mkdir(p, { mode: 0o700 });
+        this.clear(rel, true);
+        if (!(lstatOrUndefined(p))) fs.mkdirSync(p, { mode: 0o700 });
         this.dirs.add(rel);
-        await this.setMetadata(p, h, false);
+        this.setMetadata(p, h, false);
         this.dirTimes.set(rel, h.mtime);
         return;
       case 'file':
-        await this.clear(rel, false);
+        this.clear(rel, false);
         await this.writeFile(p, h, body);
         return;
       case 'symlink':
-        await this.clear(rel, false);
-        await fs.symlink(h.linkname, p);
-        await this.setMetadata(p, h, true);
+        this.clear(rel, false);
+        fs.symlinkSync(h.linkname, p);
+        this.setMetadata(p, h, true);
         return;
       case 'hardlink':
         return this.hardlink(h, rel);
       case 'char':
       case 'block':
       case 'fifo': {
-        await this.clear(rel, false);
+        this.clear(rel, false);
         const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
         mknod(p, type | (h.mode & 0o7777), h.devmajor, h.devminor);
-        await this.setMetadata(p, h, false);
+        this.setMetadata(p, h, false);
         return;
       }
       default:
@@ -178,35 +173,35 @@ class LayerApplier {
 
   private async writeFile(p: string, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
     // O_EXCL: never open through something that is already there
-    const fh = await fs.open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const fd = fs.openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       for await (const chunk of body) {
-        await fh.write(chunk);
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
-      await fh.chown(h.uid, h.gid);
-      await fh.chmod(h.mode & 0o7777);
+      fs.fchownSync(fd, h.uid, h.gid);
+      fs.fchmodSync(fd, h.mode & 0o7777);
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
     for (const [name, value] of h.xattrs) lsetxattr(p, name, value);
-    await fs.utimes(p, h.mtime, h.mtime);
+    fs.utimesSync(p, h.mtime, h.mtime);
   }
 
-  private async hardlink(h: TarHeader, rel: string): Promise<void> {
+  private hardlink(h: TarHeader, rel: string): void {
     const target = entryPath(h.linkname);
     if (target === '') throw unsafeEntry(h.name, 'hardlink to the root');
     if (target === rel) throw unsafeEntry(h.name, 'hardlink to itself');
-    await this.ensureDir(splitPath(target).parent, h.name);
+    this.ensureDir(splitPath(target).parent, h.name);
     const targetPath = this.abs(target);
-    const own = await lstatOrUndefined(targetPath);
-    await this.clear(rel, false);
+    const own = lstatOrUndefined(targetPath);
+    this.clear(rel, false);
     const p = this.abs(rel);
     if (own && !own.isDirectory() && !isWhiteout(own)) {
-      await fs.link(targetPath, p);
+      fs.linkSync(targetPath, p);
       return;
     }
-    const below = own ? undefined : await this.lower.lookup(target);
+    const below = own ? undefined : this.lower.lookup(target);
     if (!below || below.blockedAt || below.stat.isDirectory()) {
       throw invalidArgument(
         `invalid layer entry ${JSON.stringify(h.name)}: hardlink target ${JSON.stringify(h.linkname)} does not exist in the layer or below`,
@@ -214,20 +209,20 @@ class LayerApplier {
     }
     // overlayfs cannot link across layers: copy the lower file up, keeping its metadata
     const st = below.stat;
-    if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(below.path), p);
+    if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(below.path), p);
     else if (st.isFile()) {
-      await fs.copyFile(below.path, p);
+      fs.copyFileSync(below.path, p);
       this.size += st.size;
     } else mknod(p, st.mode, devMajor(st.rdev), devMinor(st.rdev));
-    await fs.lchown(p, st.uid, st.gid);
+    fs.lchownSync(p, st.uid, st.gid);
     if (!st.isSymbolicLink()) {
-      await fs.chmod(p, st.mode & 0o7777);
-      await fs.utimes(p, st.atime, st.mtime);
+      fs.chmodSync(p, st.mode & 0o7777);
+      fs.utimesSync(p, st.atime, st.mtime);
     }
   }
 
-  private async whiteout(name: string, parent: string, base: string): Promise<void> {
-    await this.ensureDir(parent, name);
+  private whiteout(name: string, parent: string, base: string): void {
+    this.ensureDir(parent, name);
     if (base === OPAQUE_WHITEOUT) {
       markOpaque(this.abs(parent));
       return;
@@ -237,15 +232,15 @@ class LayerApplier {
       throw unsafeEntry(name, 'whiteout of an invalid name');
     }
     const rel = joinRel(parent, hidden);
-    await this.clear(rel, false);
+    this.clear(rel, false);
     // only lowers need hiding; in a base layer a whiteout has nothing to hide
-    if (await this.lower.lookup(rel)) makeWhiteout(this.abs(rel));
+    if (this.lower.lookup(rel)) makeWhiteout(this.abs(rel));
   }
 
   /** Directory mtimes last, deepest first, since writing into a directory changes its mtime. */
-  async finish(): Promise<void> {
+  finish(): void {
     const entries = [...this.dirTimes].sort(([a], [b]) => b.length - a.length);
-    for (const [rel, mtime] of entries) await fs.utimes(this.abs(rel), mtime, mtime);
+    for (const [rel, mtime] of entries) fs.utimesSync(this.abs(rel), mtime, mtime);
   }
 }
 
@@ -260,6 +255,6 @@ export async function applyLayer(
 ): Promise<ApplyResult> {
   const applier = new LayerApplier(root, lowers);
   for await (const { header, body } of readTar(tar)) await applier.apply(header, body);
-  await applier.finish();
+  applier.finish();
   return { size: applier.size, entries: applier.entries };
 }

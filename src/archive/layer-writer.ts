@@ -3,10 +3,11 @@
  * depth-first order with names sorted; owners are numeric only; atime/ctime are dropped; mtimes
  * are whole seconds, clamped to SOURCE_DATE_EPOCH when one is given. Whiteouts and opaque
  * directories become OCI `.wh.` entries. So the same files always give the same bytes.
+ * Metadata calls are synchronous, like in extract.ts, for the same reason (many tiny calls).
  */
-import type { Stats } from 'node:fs';
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs/promises';
+
+const SMALL_FILE = 1 << 20;
+import fs, { createReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lgetxattr, llistxattr } from '../sys/native.js';
 import { devMajor, devMinor } from './devices.js';
@@ -38,8 +39,8 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
     return opts.sourceDateEpoch !== undefined ? Math.min(t, opts.sourceDateEpoch) : t;
   };
   async function* visit(rel: string): AsyncGenerator<WriteEntry> {
-    const names = (await fs.readdir(path.join(root, rel))).sort();
-    const stats = await Promise.all(names.map((n) => fs.lstat(path.join(root, rel, n))));
+    const names = fs.readdirSync(path.join(root, rel)).sort();
+    const stats = names.map((n) => fs.lstatSync(path.join(root, rel, n)));
     // whiteouts first, as the OCI spec recommends, then everything else; each group sorted
     const order = names.map((_, i) => i).sort((a, b) => Number(!isWhiteout(stats[a]!)) - Number(!isWhiteout(stats[b]!)) || a - b);
     for (const i of order) {
@@ -71,11 +72,11 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
         if (st.nlink > 1) links.set(key, r);
         yield {
           header: { ...base, name: r, type: 'file', size: st.size, xattrs },
-          body: createReadStream(p, { highWaterMark: 1 << 20 }),
+          body: st.size <= SMALL_FILE ? [fs.readFileSync(p)] : createReadStream(p, { highWaterMark: 1 << 20 }),
         };
         continue;
       } else if (st.isSymbolicLink()) {
-        header = { ...base, name: r, type: 'symlink', size: 0, linkname: await fs.readlink(p) };
+        header = { ...base, name: r, type: 'symlink', size: 0, linkname: fs.readlinkSync(p) };
       } else if (st.isCharacterDevice() || st.isBlockDevice()) {
         header = {
           ...base,

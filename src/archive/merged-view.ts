@@ -3,8 +3,7 @@
  * layer that has a path decides what it is; a whiteout hides it; a directory merges with the
  * directories below it unless it is opaque.
  */
-import { lstat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isOpaque, isWhiteout } from './overlay-format.js';
 
@@ -14,12 +13,11 @@ export interface Found {
   stat: Stats;
 }
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+function lstatOrUndefined(p: string): Stats | undefined {
   try {
-    return await lstat(p);
+    return lstatSync(p, { throwIfNoEntry: false });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw e;
   }
 }
@@ -39,7 +37,7 @@ export class MergedView {
    * If a parent component is not a directory, the result is that component, with
    * `blockedAt` set to its relative path.
    */
-  async lookup(rel: string): Promise<(Found & { blockedAt?: string }) | undefined> {
+  lookup(rel: string): (Found & { blockedAt?: string }) | undefined {
     if (this.layers.length === 0) return undefined;
     const parts = rel === '' ? [] : rel.split('/');
     let layers = this.layers;
@@ -55,7 +53,7 @@ export class MergedView {
         found = undefined;
         for (const layer of layers) {
           const p = path.join(layer, prefix);
-          const st = await lstatOrUndefined(p);
+          const st = lstatOrUndefined(p);
           if (!st) continue;
           if (isWhiteout(st)) break;
           if (!found) found = { path: p, stat: st };
@@ -70,7 +68,7 @@ export class MergedView {
       if (i < parts.length - 1 && !found.stat.isDirectory()) return { ...found, blockedAt: prefix };
       layers = below;
     }
-    return found ?? { path: this.layers[0]!, stat: await lstat(this.layers[0]!) };
+    return found ?? { path: this.layers[0]!, stat: lstatSync(this.layers[0]!) };
   }
 
   private readonly dirLayers = new Map<string, string[]>();

@@ -4,7 +4,7 @@ import { BLOCK, encodeHeader, padding, type HeaderInput } from './tar-header.js'
 export interface WriteEntry {
   header: HeaderInput;
   /** Exactly `header.size` bytes for regular files; absent otherwise. */
-  body?: AsyncIterable<Uint8Array>;
+  body?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 /** Serialise entries as a tar stream, ending with the two-block end-of-archive marker. */

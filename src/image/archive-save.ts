@@ -28,7 +28,7 @@ const dir = (name: string): WriteEntry => ({
 });
 const file = (name: string, data: Buffer): WriteEntry => ({
   header: { name, type: 'file', mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: 0 },
-  body: [data] as unknown as AsyncIterable<Buffer>,
+  body: [data],
 });
 
 async function* entries(s: Stores, items: SaveItem[], format: SaveFormat): AsyncGenerator<WriteEntry> {
