@@ -39,7 +39,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: dir === 'core' ? ioModules.map((name) => ({ name, message: 'the core is pure: no I/O' })) : [],
+          paths:
+            dir === 'core'
+              ? ioModules.map((name) => ({ name, message: 'the core is pure: no I/O' }))
+              : [],
           patterns: [
             {
               group: layers.flatMap(layer),

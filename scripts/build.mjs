@@ -1,6 +1,7 @@
 // Bundle the CLI into one ESM file (fast cold start: one file to read, nothing to resolve).
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -15,6 +16,8 @@ await build({
   sourcemap: 'linked',
   define: { __BERTH_VERSION__: JSON.stringify(version) },
   // ESM output has no `require`; some dependencies (ajv) use it
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -45,7 +45,8 @@ export function craftTar(entries: CraftEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export async function* chunksOf(buf: Buffer, size = 7919): AsyncGenerator<Buffer> {
+/** A buffer as a stream of odd-sized chunks (to catch boundary bugs in readers). */
+export function* chunksOf(buf: Buffer, size = 7919): Generator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
 
@@ -92,7 +93,10 @@ export async function berthFor(t: TestContext) {
   const berth = (args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}) =>
     runCommand(berthBin, args, { ...opts, env: { BERTH_ROOT: root, ...opts.env } });
   /** Run and insist on success. */
-  const ok = async (args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}) => {
+  const ok = async (
+    args: string[],
+    opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {},
+  ) => {
     const r = await berth(args, opts);
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;

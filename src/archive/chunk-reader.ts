@@ -1,13 +1,17 @@
+/** Bytes arriving in chunks: a file or network stream, a generator, or an array of buffers. */
+export type ByteStream = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /** Exact-size reads over an async stream of chunks, without copying large bodies. */
 export class ChunkReader {
-  private readonly it: AsyncIterator<Uint8Array>;
+  private readonly it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   /** Total bytes consumed so far (for error messages). */
   offset = 0;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
-    this.it = source[Symbol.asyncIterator]();
+  constructor(source: ByteStream) {
+    this.it =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   }
 
   private async fill(): Promise<boolean> {

@@ -37,7 +37,8 @@ async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer
     for await (const chunk of z) yield chunk as Buffer;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_')) throw invalidArgument(`invalid gzip data: ${(e as Error).message}`, e);
+    if (code.startsWith('Z_'))
+      throw invalidArgument(`invalid gzip data: ${(e as Error).message}`, e);
     throw e;
   } finally {
     input.destroy();
@@ -45,7 +46,10 @@ async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer
 }
 
 /** Yield the first chunks again after peeking at them. */
-async function* prepend(head: Buffer[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* prepend(
+  head: Buffer[],
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   yield* head;
   for (let n = await rest.next(); !n.done; n = await rest.next()) yield n.value;
 }

@@ -28,6 +28,7 @@ import { MergedView } from './merged-view.js';
 import { isWhiteout, makeWhiteout, markOpaque } from './overlay-format.js';
 import type { TarHeader } from './tar-header.js';
 import { readTar } from './tar-reader.js';
+import type { ByteStream } from './chunk-reader.js';
 
 export interface ApplyResult {
   /** Bytes of regular-file data written. */
@@ -39,7 +40,8 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
-const lstatOrUndefined = (p: string): Stats | undefined => fs.lstatSync(p, { throwIfNoEntry: false });
+const lstatOrUndefined = (p: string): Stats | undefined =>
+  fs.lstatSync(p, { throwIfNoEntry: false });
 
 class LayerApplier {
   private readonly lower: MergedView;
@@ -81,17 +83,24 @@ class LayerApplier {
       this.dirs.add(rel);
       return;
     }
-    if (st) throw invalidArgument(`invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`);
+    if (st)
+      throw invalidArgument(
+        `invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`,
+      );
     const below = this.lower.lookup(rel);
     if (below?.stat.isSymbolicLink() || below?.blockedAt) {
       const at = below.blockedAt ?? rel;
       if (below.stat.isSymbolicLink()) {
         throw unsafeEntry(entryName, `path goes through the symlink ${at} of a lower layer`);
       }
-      throw invalidArgument(`invalid layer entry ${JSON.stringify(entryName)}: ${at} is not a directory`);
+      throw invalidArgument(
+        `invalid layer entry ${JSON.stringify(entryName)}: ${at} is not a directory`,
+      );
     }
     if (below && !below.stat.isDirectory()) {
-      throw invalidArgument(`invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`);
+      throw invalidArgument(
+        `invalid layer entry ${JSON.stringify(entryName)}: ${rel} is not a directory`,
+      );
     }
     fs.mkdirSync(p, { mode: 0o755 });
     if (below) {
@@ -139,7 +148,7 @@ class LayerApplier {
     switch (h.type) {
       case 'directory':
         this.clear(rel, true);
-        if (!(lstatOrUndefined(p))) fs.mkdirSync(p, { mode: 0o700 });
+        if (!lstatOrUndefined(p)) fs.mkdirSync(p, { mode: 0o700 });
         this.dirs.add(rel);
         this.setMetadata(p, h, false);
         this.dirTimes.set(rel, h.mtime);
@@ -176,7 +185,7 @@ class LayerApplier {
     const fd = fs.openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
       for await (const chunk of body) {
-        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+        for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
       fs.fchownSync(fd, h.uid, h.gid);
@@ -250,7 +259,7 @@ class LayerApplier {
  */
 export async function applyLayer(
   root: string,
-  tar: AsyncIterable<Uint8Array>,
+  tar: ByteStream,
   lowers: readonly string[] = [],
 ): Promise<ApplyResult> {
   const applier = new LayerApplier(root, lowers);

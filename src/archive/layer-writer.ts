@@ -42,7 +42,9 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
     const names = fs.readdirSync(path.join(root, rel)).sort();
     const stats = names.map((n) => fs.lstatSync(path.join(root, rel, n)));
     // whiteouts first, as the OCI spec recommends, then everything else; each group sorted
-    const order = names.map((_, i) => i).sort((a, b) => Number(!isWhiteout(stats[a]!)) - Number(!isWhiteout(stats[b]!)) || a - b);
+    const order = names
+      .map((_, i) => i)
+      .sort((a, b) => Number(!isWhiteout(stats[a]!)) - Number(!isWhiteout(stats[b]!)) || a - b);
     for (const i of order) {
       const name = names[i]!;
       const st = stats[i]!;
@@ -50,7 +52,15 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
       const p = path.join(root, r);
       const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: mtimeOf(st) };
       if (isWhiteout(st)) {
-        yield { header: { ...base, name: joinRel(rel, WHITEOUT_PREFIX + name), type: 'file', mode: 0, size: 0 } };
+        yield {
+          header: {
+            ...base,
+            name: joinRel(rel, WHITEOUT_PREFIX + name),
+            type: 'file',
+            mode: 0,
+            size: 0,
+          },
+        };
         continue;
       }
       const xattrs = xattrsOf(p);
@@ -58,7 +68,9 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
       if (st.isDirectory()) {
         yield { header: { ...base, name: `${r}/`, type: 'directory', size: 0, xattrs } };
         if (isOpaque(p)) {
-          yield { header: { ...base, name: joinRel(r, OPAQUE_WHITEOUT), type: 'file', mode: 0, size: 0 } };
+          yield {
+            header: { ...base, name: joinRel(r, OPAQUE_WHITEOUT), type: 'file', mode: 0, size: 0 },
+          };
         }
         yield* visit(r);
         continue;
@@ -66,13 +78,18 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? links.get(key) : undefined;
         if (first !== undefined) {
-          yield { header: { ...base, name: r, type: 'hardlink', size: 0, linkname: first, xattrs } };
+          yield {
+            header: { ...base, name: r, type: 'hardlink', size: 0, linkname: first, xattrs },
+          };
           continue;
         }
         if (st.nlink > 1) links.set(key, r);
         yield {
           header: { ...base, name: r, type: 'file', size: st.size, xattrs },
-          body: st.size <= SMALL_FILE ? [fs.readFileSync(p)] : createReadStream(p, { highWaterMark: 1 << 20 }),
+          body:
+            st.size <= SMALL_FILE
+              ? [fs.readFileSync(p)]
+              : createReadStream(p, { highWaterMark: 1 << 20 }),
         };
         continue;
       } else if (st.isSymbolicLink()) {

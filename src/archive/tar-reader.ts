@@ -3,7 +3,7 @@
  * A body the consumer does not read is skipped when the next entry is requested.
  */
 import { invalidArgument } from '../core/errors.js';
-import { ChunkReader } from './chunk-reader.js';
+import { ChunkReader, type ByteStream } from './chunk-reader.js';
 import {
   BLOCK,
   applyPax,
@@ -31,7 +31,7 @@ async function readMeta(reader: ChunkReader, size: number, what: string): Promis
 }
 
 /** Read tar entries from a byte stream. Throws InvalidArgument on anything that is not tar. */
-export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
+export async function* readTar(source: ByteStream): AsyncGenerator<TarEntry> {
   const reader = new ChunkReader(source);
   let globalPax = new Map<string, Buffer>();
   let first = true;
@@ -47,7 +47,9 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
         if (block.length === 0 && !first) return; // tolerate a missing end-of-archive marker
         if (block.length < BLOCK) {
           throw invalidArgument(
-            first ? 'not a tar archive: input is empty or too short' : 'invalid tar archive: unexpected end of data',
+            first
+              ? 'not a tar archive: input is empty or too short'
+              : 'invalid tar archive: unexpected end of data',
           );
         }
         if (isZeroBlock(block)) {
@@ -74,10 +76,14 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
             globalPax = decodePax(await readMeta(reader, h.size, 'PAX'));
             break;
           case 'gnu-long-name':
-            longName = (await readMeta(reader, h.size, 'long name')).toString('utf8').replace(/\0+$/, '');
+            longName = (await readMeta(reader, h.size, 'long name'))
+              .toString('utf8')
+              .replace(/\0+$/, '');
             break;
           case 'gnu-long-link':
-            longLink = (await readMeta(reader, h.size, 'long link')).toString('utf8').replace(/\0+$/, '');
+            longLink = (await readMeta(reader, h.size, 'long link'))
+              .toString('utf8')
+              .replace(/\0+$/, '');
             break;
           default:
             header = h;

@@ -8,7 +8,9 @@ export interface WriteEntry {
 }
 
 /** Serialise entries as a tar stream, ending with the two-block end-of-archive marker. */
-export async function* writeTar(entries: AsyncIterable<WriteEntry> | Iterable<WriteEntry>): AsyncGenerator<Buffer> {
+export async function* writeTar(
+  entries: AsyncIterable<WriteEntry> | Iterable<WriteEntry>,
+): AsyncGenerator<Buffer> {
   for await (const { header, body } of entries) {
     yield encodeHeader(header);
     if (header.type !== 'file') continue;
@@ -16,11 +18,13 @@ export async function* writeTar(entries: AsyncIterable<WriteEntry> | Iterable<Wr
     if (body) {
       for await (const chunk of body) {
         written += chunk.length;
-        if (written > header.size) throw new Error(`tar entry ${header.name} grew while being written`);
+        if (written > header.size)
+          throw new Error(`tar entry ${header.name} grew while being written`);
         yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       }
     }
-    if (written !== header.size) throw new Error(`tar entry ${header.name} shrank while being written`);
+    if (written !== header.size)
+      throw new Error(`tar entry ${header.name} shrank while being written`);
     const pad = padding(header.size);
     if (pad) yield Buffer.alloc(pad);
   }

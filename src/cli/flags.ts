@@ -31,10 +31,14 @@ function convert(spec: FlagSpec, raw: string, shown: string): FlagValue {
     case 'bool':
       if (/^(1|t|true|TRUE|True)$/.test(raw)) return true;
       if (/^(0|f|false|FALSE|False)$/.test(raw)) return false;
-      throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      throw new UsageError(
+        `invalid argument "${raw}" for "${shown}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`,
+      );
     case 'int':
       if (!/^-?\d+$/.test(raw)) {
-        throw new UsageError(`invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+        throw new UsageError(
+          `invalid argument "${raw}" for "${shown}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`,
+        );
       }
       return Number(raw);
     default:
@@ -44,14 +48,19 @@ function convert(spec: FlagSpec, raw: string, shown: string): FlagValue {
 
 const shownName = (s: FlagSpec) => (s.short ? `-${s.short}, --${s.name}` : `--${s.name}`);
 
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], interspersed = true): ParsedArgs {
+export function parseFlags(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  interspersed = true,
+): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const flags = new Map<string, FlagValue>();
   const args: string[] = [];
   const set = (spec: FlagSpec, raw: string) => {
     const v = convert(spec, raw, shownName(spec));
-    if (spec.type === 'list') flags.set(spec.name, [...((flags.get(spec.name) as string[]) ?? []), raw]);
+    if (spec.type === 'list')
+      flags.set(spec.name, [...((flags.get(spec.name) as string[]) ?? []), raw]);
     else flags.set(spec.name, v);
   };
   for (let i = 0; i < argv.length; i++) {
@@ -117,15 +126,25 @@ export class Flags {
   }
 
   bool(name: string): boolean {
-    return (this.parsed.get(name) as boolean | undefined) ?? ((this.spec(name)?.default as boolean | undefined) ?? false);
+    return (
+      (this.parsed.get(name) as boolean | undefined) ??
+      (this.spec(name)?.default as boolean | undefined) ??
+      false
+    );
   }
 
   string(name: string): string | undefined {
-    return (this.parsed.get(name) as string | undefined) ?? (this.spec(name)?.default as string | undefined);
+    return (
+      (this.parsed.get(name) as string | undefined) ??
+      (this.spec(name)?.default as string | undefined)
+    );
   }
 
   int(name: string): number | undefined {
-    return (this.parsed.get(name) as number | undefined) ?? (this.spec(name)?.default as number | undefined);
+    return (
+      (this.parsed.get(name) as number | undefined) ??
+      (this.spec(name)?.default as number | undefined)
+    );
   }
 
   list(name: string): string[] {
@@ -143,7 +162,10 @@ export function flagUsages(specs: readonly FlagSpec[]): string {
       if (valueName) left += ` ${valueName}`;
       let desc = s.description;
       if (s.default !== undefined && s.default !== false && s.default !== '') {
-        desc += typeof s.default === 'string' ? ` (default "${s.default}")` : ` (default ${String(s.default)})`;
+        desc +=
+          typeof s.default === 'string'
+            ? ` (default "${s.default}")`
+            : ` (default ${String(s.default)})`;
       }
       return { left, desc };
     });

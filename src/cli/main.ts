@@ -10,14 +10,41 @@ import { Flags, UsageError, flagUsages, parseFlags, type FlagSpec } from './flag
 import { VERSION } from './version.js';
 
 const globalFlags: FlagSpec[] = [
-  { name: 'root', type: 'string', description: 'Root of the berth state (env BERTH_ROOT)', default: '/var/lib/berth' },
-  { name: 'runroot', type: 'string', description: 'Root of berth runtime state (env BERTH_RUNROOT)', default: '/run/berth' },
-  { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode (stack traces on errors)' },
-  { name: 'log-level', short: 'l', type: 'string', description: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")', default: 'info' },
+  {
+    name: 'root',
+    type: 'string',
+    description: 'Root of the berth state (env BERTH_ROOT)',
+    default: '/var/lib/berth',
+  },
+  {
+    name: 'runroot',
+    type: 'string',
+    description: 'Root of berth runtime state (env BERTH_RUNROOT)',
+    default: '/run/berth',
+  },
+  {
+    name: 'debug',
+    short: 'D',
+    type: 'bool',
+    description: 'Enable debug mode (stack traces on errors)',
+  },
+  {
+    name: 'log-level',
+    short: 'l',
+    type: 'string',
+    description: 'Set the logging level ("debug"|"info"|"warn"|"error"|"fatal")',
+    default: 'info',
+  },
   { name: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
   { name: 'help', short: 'h', type: 'bool', description: 'Print usage', hidden: true },
 ];
-const helpFlag: FlagSpec = { name: 'help', short: 'h', type: 'bool', description: 'Print usage', hidden: true };
+const helpFlag: FlagSpec = {
+  name: 'help',
+  short: 'h',
+  type: 'bool',
+  description: 'Print usage',
+  hidden: true,
+};
 
 const spell = (words: string[]) => `berth ${words.join(' ')}`;
 
@@ -25,15 +52,19 @@ function commandHelp(c: Command): string {
   const names = [c.path, ...(c.aliases ?? [])];
   let s = `\nUsage:  ${spell(c.path)} ${c.usage}\n\n${c.summary}\n`;
   if (names.length > 1) s += `\nAliases:\n  ${names.map(spell).join(', ')}\n`;
-  if (c.flags.length > 0) s += `\nOptions:\n${flagUsages(c.flags).replace(/\n(?! {2}|$)/g, '\n' + ' '.repeat(26))}\n`;
+  if (c.flags.length > 0)
+    s += `\nOptions:\n${flagUsages(c.flags).replace(/\n(?! {2}|$)/g, '\n' + ' '.repeat(26))}\n`;
   return s;
 }
 
 const groups: Record<string, string> = { image: 'Manage images', system: 'Manage berth' };
 
 function mainHelp(): string {
-  const top = commands.flatMap((c) => [c.path, ...(c.aliases ?? [])].filter((p) => p.length === 1).map((p) => ({ name: p[0]!, c })));
-  const width = Math.max(...top.map((t) => t.name.length), ...Object.keys(groups).map((g) => g.length)) + 2;
+  const top = commands.flatMap((c) =>
+    [c.path, ...(c.aliases ?? [])].filter((p) => p.length === 1).map((p) => ({ name: p[0]!, c })),
+  );
+  const width =
+    Math.max(...top.map((t) => t.name.length), ...Object.keys(groups).map((g) => g.length)) + 2;
   return [
     '',
     'Usage:  berth [OPTIONS] COMMAND',
@@ -44,7 +75,9 @@ function mainHelp(): string {
     ...Object.entries(groups).map(([g, d]) => `  ${g.padEnd(width)}${d}`),
     '',
     'Commands:',
-    ...top.sort((a, b) => a.name.localeCompare(b.name)).map((t) => `  ${t.name.padEnd(width)}${t.c.summary}`),
+    ...top
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((t) => `  ${t.name.padEnd(width)}${t.c.summary}`),
     '',
     'Global Options:',
     flagUsages(globalFlags),
@@ -75,7 +108,8 @@ function groupHelp(group: string): string {
 function lookup(argv: string[]): { command: Command; rest: string[] } | undefined {
   for (const c of commands) {
     for (const words of [c.path, ...(c.aliases ?? [])]) {
-      if (words.every((w, i) => argv[i] === w)) return { command: c, rest: argv.slice(words.length) };
+      if (words.every((w, i) => argv[i] === w))
+        return { command: c, rest: argv.slice(words.length) };
     }
   }
   return undefined;
@@ -87,7 +121,11 @@ function splitGlobal(argv: string[]): { global: Flags; rest: string[] } {
   return { global: new Flags(flags, globalFlags), rest: args };
 }
 
-export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const out = (s: string) => io.stdout.write(s + '\n');
   const err = (s: string) => io.stderr.write(s + '\n');
   let debug = false;
@@ -129,10 +167,18 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     const { min = 0, max = Infinity } = command.args ?? {};
     if (parsed.args.length < min || parsed.args.length > max) {
       const expect =
-        min === max ? `exactly ${min} argument${min === 1 ? '' : 's'}` : parsed.args.length < min ? `at least ${min} argument${min === 1 ? '' : 's'}` : max === 0 ? 'no arguments' : `at most ${max} argument${max === 1 ? '' : 's'}`;
+        min === max
+          ? `exactly ${min} argument${min === 1 ? '' : 's'}`
+          : parsed.args.length < min
+            ? `at least ${min} argument${min === 1 ? '' : 's'}`
+            : max === 0
+              ? 'no arguments'
+              : `at most ${max} argument${max === 1 ? '' : 's'}`;
       throw new UsageError(`"${spell(command.path)}" requires ${expect}.`);
     }
-    const root = global.has('root') ? global.string('root')! : (env['BERTH_ROOT'] || global.string('root')!);
+    const root = global.has('root')
+      ? global.string('root')!
+      : env['BERTH_ROOT'] || global.string('root')!;
     let engine: Engine | undefined;
     const ctx: Context = {
       ...io,
@@ -150,7 +196,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     }
     if (e instanceof BerthError) {
       err(`Error: ${e.message}`);
-      if (debug && e.cause) err(String((e.cause as Error).stack ?? e.cause));
+      if (debug && e.cause instanceof Error) err(e.cause.stack ?? e.cause.message);
       return 1;
     }
     const msg = (e as Error).message ?? String(e);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { digestHex, parseDigest, type Digest } from '../core/digest.js';
 import { invalidArgument, notFound } from '../core/errors.js';
 import { fsyncDir } from '../sys/atomic-file.js';
+import { drain } from '../sys/streams.js';
 import { ownerPid, processAlive } from '../sys/process.js';
 
 export interface BlobInfo {
@@ -71,11 +72,13 @@ export class ContentStore {
     try {
       data = await fs.readFile(this.blobPath(digest));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`blob ${digest} not found`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw notFound(`blob ${digest} not found`);
       throw e;
     }
     const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-    if (actual !== digest) throw invalidArgument(`blob ${digest} is corrupt (its content hashes to ${actual})`);
+    if (actual !== digest)
+      throw invalidArgument(`blob ${digest} is corrupt (its content hashes to ${actual})`);
     return data;
   }
 
@@ -101,9 +104,7 @@ export class ContentStore {
       this.blobPath(expected.digest); // validates the digest's form before any work
       const have = await this.info(expected.digest);
       if (have && (expected.size === undefined || have.size === expected.size)) {
-        for await (const _ of source) {
-          // drain: the caller's stream must still be consumed (e.g. a tar being read)
-        }
+        await drain(source); // the caller's stream must still be consumed (e.g. a tar being read)
         return { ...have, created: false };
       }
     }

@@ -20,7 +20,12 @@ import {
   type Platform,
 } from '../core/oci.js';
 import { parseOciDocument } from '../core/oci-schema.js';
-import { familiarString, parseReference, referenceString, repositoryName } from '../core/reference.js';
+import {
+  familiarString,
+  parseReference,
+  referenceString,
+  repositoryName,
+} from '../core/reference.js';
 import { loadArchive, type LoadedImage } from '../image/archive-load.js';
 import { saveArchive, type SaveFormat, type SaveItem } from '../image/archive-save.js';
 import { createBuiltinImage } from '../image/builtin.js';
@@ -114,7 +119,9 @@ export class Engine {
     const want = normalizePlatform(parsePlatform(value, this.platform));
     const host = normalizePlatform(this.platform);
     if (!platformMatches(host, want)) {
-      throw invalidArgument(`platform ${formatPlatform(want)} is not supported on this host (${formatPlatform(host)})`);
+      throw invalidArgument(
+        `platform ${formatPlatform(want)} is not supported on this host (${formatPlatform(host)})`,
+      );
     }
     return want;
   }
@@ -138,7 +145,8 @@ export class Engine {
       }
       return fh.createReadStream({ highWaterMark: 1 << 20 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`open ${file}: no such file or directory`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw notFound(`open ${file}: no such file or directory`);
       throw e;
     }
   }
@@ -150,7 +158,8 @@ export class Engine {
     opts: { reference?: string; changes?: string[]; message?: string; sourceName: string },
   ): Promise<StoredImage> {
     const tag = opts.reference ? parseReference(opts.reference) : undefined;
-    if (tag?.digest) throw invalidArgument(`cannot import to a reference with a digest: ${opts.reference}`);
+    if (tag?.digest)
+      throw invalidArgument(`cannot import to a reference with a digest: ${opts.reference}`);
     return withContentLease(this.stores, () =>
       importRootfs(this.stores, source, {
         changes: opts.changes,
@@ -173,18 +182,26 @@ export class Engine {
     );
   }
 
-  async listImages(opts: { all?: boolean; filters?: string[]; reference?: string } = {}): Promise<ImageSummary[]> {
+  async listImages(
+    opts: { all?: boolean; filters?: string[]; reference?: string } = {},
+  ): Promise<ImageSummary[]> {
     const filters = parseFilters(opts.filters ?? []);
-    if (opts.reference) filters.set('reference', [...(filters.get('reference') ?? []), opts.reference]);
+    if (opts.reference)
+      filters.set('reference', [...(filters.get('reference') ?? []), opts.reference]);
     const db = await this.stores.images.read();
     const patterns = filters.get('reference');
     return Object.values(db.images)
       .filter((img) => this.imageMatches(db, img, filters))
-      .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1))
+      .sort((a, b) =>
+        a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1,
+      )
       .map((img) => {
         const summary = summarize(db, img);
         // as Docker: a reference filter also narrows the names listed for a matching image
-        if (patterns) summary.repoTags = summary.repoTags.filter((t) => patterns.some((p) => referenceMatches(p, t)));
+        if (patterns)
+          summary.repoTags = summary.repoTags.filter((t) =>
+            patterns.some((p) => referenceMatches(p, t)),
+          );
         return summary;
       });
   }
@@ -206,7 +223,8 @@ export class Engine {
         if (!cmp(img.created, other.created)) return false;
       }
     }
-    for (const v of f.get('until') ?? []) if (Date.parse(img.created) >= parseUntil(v)) return false;
+    for (const v of f.get('until') ?? [])
+      if (Date.parse(img.created) >= parseUntil(v)) return false;
     return true;
   }
 
@@ -230,7 +248,10 @@ export class Engine {
   async inspectImage(name: string): Promise<ImageDetails> {
     const db = await this.stores.images.read();
     const { record } = resolveImage(db, name);
-    const config = parseOciDocument<ImageConfig>('config', await this.stores.content.read(record.id));
+    const config = parseOciDocument<ImageConfig>(
+      'config',
+      await this.stores.content.read(record.id),
+    );
     const dirs = await this.stores.snapshots.lowerDirs(record.chainIds[record.chainIds.length - 1]);
     return {
       record,
@@ -243,9 +264,12 @@ export class Engine {
 
   async imageHistory(name: string): Promise<HistoryItem[]> {
     const { record, config, repoTags } = await this.inspectImage(name);
-    const sizes = await Promise.all(record.chainIds.map(async (c) => (await this.stores.snapshots.info(c))?.size ?? 0));
+    const sizes = await Promise.all(
+      record.chainIds.map(async (c) => (await this.stores.snapshots.info(c))?.size ?? 0),
+    );
     const history: HistoryEntry[] =
-      config.history ?? config.rootfs.diff_ids.map(() => ({ created: config.created, created_by: '', comment: '' }));
+      config.history ??
+      config.rootfs.diff_ids.map(() => ({ created: config.created, created_by: '', comment: '' }));
     let layer = 0;
     const rows = history.map((h) => ({
       created: h.created,
@@ -276,7 +300,9 @@ export class Engine {
       } catch {
         nameOnly = undefined;
       }
-      const repoTags = nameOnly ? Object.keys(db.tags).filter((t) => t.startsWith(`${nameOnly}:`)) : [];
+      const repoTags = nameOnly
+        ? Object.keys(db.tags).filter((t) => t.startsWith(`${nameOnly}:`))
+        : [];
       if (repoTags.length > 0) {
         for (const t of repoTags) add(db.images[db.tags[t]!]!, t);
         continue;
@@ -299,7 +325,10 @@ export class Engine {
       await pipeline(stream, output, { end: false });
       return;
     }
-    const tmp = path.join(path.dirname(output), `.${path.basename(output)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = path.join(
+      path.dirname(output),
+      `.${path.basename(output)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     try {
       const fh = await fs.open(tmp, 'wx', 0o644);
       await pipeline(stream, fh.createWriteStream());
@@ -307,7 +336,9 @@ export class Engine {
     } catch (e) {
       await fs.rm(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw invalidArgument(`failed to save image: invalid output path: ${path.dirname(output)}: no such directory`);
+        throw invalidArgument(
+          `failed to save image: invalid output path: ${path.dirname(output)}: no such directory`,
+        );
       }
       throw e;
     }
@@ -325,7 +356,8 @@ export class Engine {
     const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
     const removed = await this.stores.images.update((db) => {
       const victims = Object.values(db.images).filter(
-        (img) => (!dangling || tagsOf(db, img.id).length === 0) && this.imageMatches(db, img, filters),
+        (img) =>
+          (!dangling || tagsOf(db, img.id).length === 0) && this.imageMatches(db, img, filters),
       );
       return victims.map((img) => removeFromDb(db, img.id, true));
     });
@@ -358,4 +390,3 @@ export class Engine {
     return checkStores(this.stores, opts);
   }
 }
-

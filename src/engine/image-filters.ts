@@ -28,7 +28,8 @@ export function globMatch(pattern: string, s: string): boolean {
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 1);
-      if (end === -1) throw invalidArgument(`invalid reference filter pattern ${JSON.stringify(pattern)}`);
+      if (end === -1)
+        throw invalidArgument(`invalid reference filter pattern ${JSON.stringify(pattern)}`);
       const body = pattern.slice(i + 1, end);
       re += `[${body.startsWith('^') ? '^' + body.slice(1) : body}]`;
       i = end;
@@ -44,7 +45,10 @@ export function referenceMatches(pattern: string, fullTag: string): boolean {
 }
 
 /** `label=key` or `label=key=value` against a label map. */
-export function labelsMatch(wanted: readonly string[], labels: Record<string, string> | null | undefined): boolean {
+export function labelsMatch(
+  wanted: readonly string[],
+  labels: Record<string, string> | null | undefined,
+): boolean {
   return wanted.every((w) => {
     const eq = w.indexOf('=');
     const key = eq === -1 ? w : w.slice(0, eq);
@@ -54,7 +58,10 @@ export function labelsMatch(wanted: readonly string[], labels: Record<string, st
 }
 
 /** `dangling=true|false` → boolean; anything else is an error. */
-export function parseBoolFilter(key: string, values: readonly string[] | undefined): boolean | undefined {
+export function parseBoolFilter(
+  key: string,
+  values: readonly string[] | undefined,
+): boolean | undefined {
   if (!values || values.length === 0) return undefined;
   const v = values[values.length - 1]!.toLowerCase();
   if (v === 'true' || v === '1') return true;
@@ -69,7 +76,8 @@ export function parseUntil(value: string, now = Date.now()): number {
   if (durations) {
     let ms = 0;
     for (const m of value.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) {
-      ms += Number(m[1]) * { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as 'h' | 'm' | 's' | 'ms'];
+      ms +=
+        Number(m[1]) * { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[m[2] as 'h' | 'm' | 's' | 'ms'];
     }
     return now - ms;
   }

@@ -44,24 +44,32 @@ class ArchiveContents {
     let p = path.posix.normalize(name).replace(/^\.\//, '');
     for (let i = 0; i < 16 && this.links.has(p); i++) p = this.links.get(p)!;
     const b = this.files.get(p);
-    if (!b) throw invalidArgument(`invalid image archive: ${what} ${JSON.stringify(name)} is missing`);
+    if (!b)
+      throw invalidArgument(`invalid image archive: ${what} ${JSON.stringify(name)} is missing`);
     return b;
   }
 }
 
-async function readArchive(s: Stores, source: AsyncIterable<Uint8Array>, c: ArchiveContents): Promise<void> {
+async function readArchive(
+  s: Stores,
+  source: AsyncIterable<Uint8Array>,
+  c: ArchiveContents,
+): Promise<void> {
   const { stream } = await decompressDetected(source);
   for await (const { header, body } of readTar(stream)) {
     const name = path.posix.normalize(header.name).replace(/^\.\//, '').replace(/\/$/, '');
     if (header.type === 'symlink' || header.type === 'hardlink') {
       const target =
-        header.type === 'symlink' ? path.posix.join(path.posix.dirname(name), header.linkname) : header.linkname;
+        header.type === 'symlink'
+          ? path.posix.join(path.posix.dirname(name), header.linkname)
+          : header.linkname;
       c.links.set(name, path.posix.normalize(target).replace(/^\.\//, ''));
       continue;
     }
     if (header.type !== 'file') continue;
     if (META.has(name) || /^[^/]+\/(json|VERSION)$/.test(name)) {
-      if (header.size > MAX_META) throw invalidArgument(`invalid image archive: ${name} is too large`);
+      if (header.size > MAX_META)
+        throw invalidArgument(`invalid image archive: ${name} is too large`);
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(chunk);
       c.meta.set(name, Buffer.concat(chunks));
@@ -84,7 +92,12 @@ async function layerDescriptor(s: Stores, blob: BlobInfo): Promise<Descriptor> {
     break;
   }
   const compression = detectCompression(head);
-  const mediaType = compression === 'gzip' ? mt.ociLayerGzip : compression === 'zstd' ? mt.ociLayerZstd : mt.ociLayer;
+  const mediaType =
+    compression === 'gzip'
+      ? mt.ociLayerGzip
+      : compression === 'zstd'
+        ? mt.ociLayerZstd
+        : mt.ociLayer;
   return { mediaType, digest: blob.digest, size: blob.size };
 }
 
@@ -99,7 +112,9 @@ function parseTags(names: readonly string[]): Reference[] {
     try {
       return parseReference(n);
     } catch (e) {
-      throw invalidArgument(`invalid image archive: bad image name ${JSON.stringify(n)}: ${(e as Error).message}`);
+      throw invalidArgument(
+        `invalid image archive: bad image name ${JSON.stringify(n)}: ${(e as Error).message}`,
+      );
     }
   });
 }
@@ -119,8 +134,14 @@ async function loadDocker(s: Stores, c: ArchiveContents): Promise<LoadedImage[]>
     }
     const configBlob = c.blob(entry.Config, 'config');
     const config = parseOciDocument<ImageConfig>('config', await s.content.read(configBlob.digest));
-    const layers = await Promise.all(entry.Layers.map((l) => layerDescriptor(s, c.blob(l, 'layer'))));
-    await unpackLayers(s, layers.map((l) => l.digest), config.rootfs.diff_ids);
+    const layers = await Promise.all(
+      entry.Layers.map((l) => layerDescriptor(s, c.blob(l, 'layer'))),
+    );
+    await unpackLayers(
+      s,
+      layers.map((l) => l.digest),
+      config.rootfs.diff_ids,
+    );
     const tags = entry.RepoTags ?? [];
     const stored = await storeImage(s, { config, layers, tags: parseTags(tags) });
     out.push(loaded(stored, parseTags(tags)));
@@ -141,18 +162,31 @@ async function loadOci(s: Stores, c: ArchiveContents, platform: Platform): Promi
   for (const top of index.manifests) {
     let desc = top;
     if (mt.isIndexType(desc.mediaType)) {
-      const nested = parseOciDocument<ImageIndex>('index', await s.content.read(c.blob(`blobs/sha256/${desc.digest.slice(7)}`, 'index').digest));
+      const nested = parseOciDocument<ImageIndex>(
+        'index',
+        await s.content.read(c.blob(`blobs/sha256/${desc.digest.slice(7)}`, 'index').digest),
+      );
       const chosen = selectManifest(nested, platform);
-      if (!chosen) throw invalidArgument(`invalid image archive: no manifest for this platform in ${desc.digest}`);
+      if (!chosen)
+        throw invalidArgument(
+          `invalid image archive: no manifest for this platform in ${desc.digest}`,
+        );
       desc = chosen;
     }
     if (!mt.isManifestType(desc.mediaType)) continue;
     const manifestBlob = c.blob(`blobs/sha256/${desc.digest.slice(7)}`, 'manifest');
-    const manifest = parseOciDocument<ImageManifest>('manifest', await s.content.read(manifestBlob.digest));
+    const manifest = parseOciDocument<ImageManifest>(
+      'manifest',
+      await s.content.read(manifestBlob.digest),
+    );
     const configBlob = c.blob(`blobs/sha256/${manifest.config.digest.slice(7)}`, 'config');
     const config = parseOciDocument<ImageConfig>('config', await s.content.read(configBlob.digest));
     for (const l of manifest.layers) c.blob(`blobs/sha256/${l.digest.slice(7)}`, 'layer');
-    await unpackLayers(s, manifest.layers.map((l) => l.digest), config.rootfs.diff_ids);
+    await unpackLayers(
+      s,
+      manifest.layers.map((l) => l.digest),
+      config.rootfs.diff_ids,
+    );
     const name = imageNameOf(top);
     const tags = name ? parseTags([name]) : [];
     const stored = await storeImage(s, {

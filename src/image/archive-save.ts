@@ -31,7 +31,11 @@ const file = (name: string, data: Buffer): WriteEntry => ({
   body: [data],
 });
 
-async function* entries(s: Stores, items: SaveItem[], format: SaveFormat): AsyncGenerator<WriteEntry> {
+async function* entries(
+  s: Stores,
+  items: SaveItem[],
+  format: SaveFormat,
+): AsyncGenerator<WriteEntry> {
   yield dir('blobs/');
   yield dir('blobs/sha256/');
   const written = new Set<Digest>();
@@ -39,18 +43,38 @@ async function* entries(s: Stores, items: SaveItem[], format: SaveFormat): Async
   const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   for (const { image, tags } of items) {
     const manifestBytes = await s.content.read(image.manifest);
-    const manifest = JSON.parse(manifestBytes.toString()) as { config: Descriptor; layers: Descriptor[] };
-    for (const d of [manifest.config.digest, ...manifest.layers.map((l) => l.digest), image.manifest]) {
+    const manifest = JSON.parse(manifestBytes.toString()) as {
+      config: Descriptor;
+      layers: Descriptor[];
+    };
+    for (const d of [
+      manifest.config.digest,
+      ...manifest.layers.map((l) => l.digest),
+      image.manifest,
+    ]) {
       if (written.has(d)) continue;
       written.add(d);
       const info = await s.content.info(d);
-      if (!info) throw new Error(`blob ${d} of image ${image.id} is missing: run berth system check`);
+      if (!info)
+        throw new Error(`blob ${d} of image ${image.id} is missing: run berth system check`);
       yield {
-        header: { name: blobPath(d), type: 'file', mode: 0o644, uid: 0, gid: 0, size: info.size, mtime: 0 },
+        header: {
+          name: blobPath(d),
+          type: 'file',
+          mode: 0o644,
+          uid: 0,
+          gid: 0,
+          size: info.size,
+          mtime: 0,
+        },
         body: s.content.stream(d),
       };
     }
-    const desc: Descriptor = { mediaType: image.manifestMediaType, digest: image.manifest, size: manifestBytes.length };
+    const desc: Descriptor = {
+      mediaType: image.manifestMediaType,
+      digest: image.manifest,
+      size: manifestBytes.length,
+    };
     if (tags.length === 0) index.manifests.push(desc);
     for (const tag of tags) {
       const ref = parseReference(tag);
@@ -74,6 +98,10 @@ async function* entries(s: Stores, items: SaveItem[], format: SaveFormat): Async
 }
 
 /** The archive of `items` as a tar byte stream. */
-export function saveArchive(s: Stores, items: SaveItem[], format: SaveFormat): AsyncGenerator<Buffer> {
+export function saveArchive(
+  s: Stores,
+  items: SaveItem[],
+  format: SaveFormat,
+): AsyncGenerator<Buffer> {
   return writeTar(entries(s, items, format));
 }

@@ -61,8 +61,23 @@ async function isStatic(binary: string): Promise<boolean> {
 
 /** Fill `root` with a busybox root filesystem, every file stamped with `mtime`. */
 async function writeBusyboxRootfs(root: string, binary: string, mtime: number): Promise<void> {
-  const applets = (await run(binary, ['--list'])).stdout.split('\n').filter((a) => /^[\w.[\]-]+$/.test(a));
-  const dirs = ['bin', 'dev', 'etc', 'home', 'proc', 'root', 'sys', 'tmp', 'usr/bin', 'usr/sbin', 'var/spool/mail', 'var/www'];
+  const applets = (await run(binary, ['--list'])).stdout
+    .split('\n')
+    .filter((a) => /^[\w.[\]-]+$/.test(a));
+  const dirs = [
+    'bin',
+    'dev',
+    'etc',
+    'home',
+    'proc',
+    'root',
+    'sys',
+    'tmp',
+    'usr/bin',
+    'usr/sbin',
+    'var/spool/mail',
+    'var/www',
+  ];
   for (const d of dirs) await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o755 });
   await fs.chmod(path.join(root, 'root'), 0o700);
   await fs.chmod(path.join(root, 'tmp'), 0o1777);
@@ -91,7 +106,9 @@ export async function createBuiltinImage(
   opts: { platform: Platform; busybox?: string; sourceDateEpoch?: number },
 ): Promise<StoredImage> {
   if (name !== 'busybox') {
-    throw invalidArgument(`no built-in image named ${JSON.stringify(name)} (built-in: ${BUILTIN_IMAGES.join(', ')})`);
+    throw invalidArgument(
+      `no built-in image named ${JSON.stringify(name)} (built-in: ${BUILTIN_IMAGES.join(', ')})`,
+    );
   }
   const binary = opts.busybox ?? DEFAULT_BUSYBOX;
   const st = await fs.stat(binary).catch(() => undefined);
@@ -101,7 +118,10 @@ export async function createBuiltinImage(
     );
   }
   const mtime = opts.sourceDateEpoch ?? Math.floor(st.mtimeMs / 1000);
-  const version = (await run(binary, ['--help']).catch((e: Error) => ({ stdout: e.message }))).stdout.split('\n')[0] ?? '';
+  const version =
+    (await run(binary, ['--help']).catch((e: Error) => ({ stdout: e.message }))).stdout.split(
+      '\n',
+    )[0] ?? '';
   const pending = await s.snapshots.prepare();
   let size: number;
   try {
@@ -121,9 +141,17 @@ export async function createBuiltinImage(
     config: { Env: [PATH], Cmd: ['sh'] },
     rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     history: [
-      { created, created_by: `berth built-in busybox: ${version.trim()}`, comment: `made from ${binary}` },
+      {
+        created,
+        created_by: `berth built-in busybox: ${version.trim()}`,
+        comment: `made from ${binary}`,
+      },
       { created, created_by: 'CMD ["sh"]', empty_layer: true },
     ],
   };
-  return storeImage(s, { config, layers: [layer.descriptor], tags: [parseReference('busybox:latest')] });
+  return storeImage(s, {
+    config,
+    layers: [layer.descriptor],
+    tags: [parseReference('busybox:latest')],
+  });
 }

@@ -49,11 +49,17 @@ export async function checkStores(s: Stores, opts: { repair: boolean }): Promise
     // 3. every snapshot's structure
     for (const snap of await s.snapshots.list()) {
       const expected = snap.parent ? chainIds([snap.parent, snap.diffId])[1] : snap.diffId;
-      const fsOk = await fs.stat(s.snapshots.fsDir(snap.chainId)).then((st) => st.isDirectory(), () => false);
+      const fsOk = await fs.stat(s.snapshots.fsDir(snap.chainId)).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
       const parentOk = !snap.parent || (await s.snapshots.has(snap.parent));
       if (expected === snap.chainId && fsOk && parentOk) continue;
       if (repair) await s.snapshots.remove(snap.chainId);
-      found(`broken snapshot ${snap.chainId} (${!fsOk ? 'files missing' : !parentOk ? 'parent missing' : 'chain ID mismatch'})`, repair);
+      found(
+        `broken snapshot ${snap.chainId} (${!fsOk ? 'files missing' : !parentOk ? 'parent missing' : 'chain ID mismatch'})`,
+        repair,
+      );
     }
 
     // 4. every image, and the names pointing at it
@@ -66,12 +72,18 @@ export async function checkStores(s: Stores, opts: { repair: boolean }): Promise
     const db = await s.images.read();
     for (const img of Object.values(db.images)) {
       const missing = [];
-      for (const d of [img.manifest, img.id, ...img.layers]) if (!(await s.content.has(d))) missing.push(d);
+      for (const d of [img.manifest, img.id, ...img.layers])
+        if (!(await s.content.has(d))) missing.push(d);
       if (missing.length > 0) {
-        found(`image ${img.id} is missing blobs ${missing.join(', ')}; remove it with berth rmi and load or pull it again`, false);
+        found(
+          `image ${img.id} is missing blobs ${missing.join(', ')}; remove it with berth rmi and load or pull it again`,
+          false,
+        );
         continue;
       }
-      const config = JSON.parse((await s.content.read(img.id)).toString()) as { rootfs: { diff_ids: string[] } };
+      const config = JSON.parse((await s.content.read(img.id)).toString()) as {
+        rootfs: { diff_ids: string[] };
+      };
       const unpacked = await Promise.all(img.chainIds.map((c) => s.snapshots.has(c)));
       if (unpacked.every(Boolean)) continue;
       if (repair) await unpackLayers(s, img.layers, config.rootfs.diff_ids);
@@ -79,7 +91,9 @@ export async function checkStores(s: Stores, opts: { repair: boolean }): Promise
     }
 
     // 5. content nothing references
-    const orphans = await collectGarbage(s, await imageRoots(s, await s.images.read()), { dryRun: !repair });
+    const orphans = await collectGarbage(s, await imageRoots(s, await s.images.read()), {
+      dryRun: !repair,
+    });
     for (const b of orphans.blobs) found(`orphaned blob ${b.digest} (${b.size} bytes)`, repair);
     for (const x of orphans.snapshots) found(`orphaned snapshot ${x.chainId}`, repair);
   });

@@ -18,7 +18,7 @@ export async function imageRoots(s: Stores, db: ImageDb): Promise<Roots> {
   }
   // a snapshot's parents are needed by it
   for (const c of [...roots.snapshots]) {
-    for (let id = (await s.snapshots.info(c))?.parent; id && !roots.snapshots.has(id); ) {
+    for (let id = (await s.snapshots.info(c))?.parent; id && !roots.snapshots.has(id);) {
       roots.snapshots.add(id);
       id = (await s.snapshots.info(id))?.parent;
     }
@@ -37,7 +37,11 @@ export interface Collected {
  * Delete every blob and snapshot outside `roots`. The caller holds the GC lock, so no import
  * is half-way through adding content that nothing references yet.
  */
-export async function collectGarbage(s: Stores, roots: Roots, opts: { dryRun?: boolean } = {}): Promise<Collected> {
+export async function collectGarbage(
+  s: Stores,
+  roots: Roots,
+  opts: { dryRun?: boolean } = {},
+): Promise<Collected> {
   const out: Collected = { blobs: [], snapshots: [], reclaimed: 0 };
   const snapshots = await s.snapshots.list();
   // children before parents, so a chain is never left with a missing middle

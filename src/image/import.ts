@@ -46,14 +46,25 @@ export async function importRootfs(
     sourceDateEpoch: opts.sourceDateEpoch,
     chainId: (diffId) => diffId,
   });
-  return storeImage(s, { config: importConfig(layer.diffId, containerConfig, opts), layers: [layer.descriptor], tags: opts.tag ? [opts.tag] : [] });
+  return storeImage(s, {
+    config: importConfig(layer.diffId, containerConfig, opts),
+    layers: [layer.descriptor],
+    tags: opts.tag ? [opts.tag] : [],
+  });
 }
 
 /** The config of an imported image; for an uncompressed layer the blob digest is the diff ID. */
-export function importConfig(diffId: Digest, config: ContainerConfig, opts: ImportOptions): ImageConfig {
+export function importConfig(
+  diffId: Digest,
+  config: ContainerConfig,
+  opts: ImportOptions,
+): ImageConfig {
   const created =
     opts.created ??
-    (opts.sourceDateEpoch !== undefined ? new Date(opts.sourceDateEpoch * 1000) : new Date()).toISOString();
+    (opts.sourceDateEpoch !== undefined
+      ? new Date(opts.sourceDateEpoch * 1000)
+      : new Date()
+    ).toISOString();
   return {
     created,
     architecture: opts.platform.architecture,

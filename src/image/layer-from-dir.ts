@@ -20,7 +20,12 @@ export interface DirLayer {
 export async function commitDirAsLayer(
   s: Stores,
   pending: PendingSnapshot,
-  opts: { parent?: Digest; size: number; sourceDateEpoch?: number; chainId: (diffId: Digest) => Digest },
+  opts: {
+    parent?: Digest;
+    size: number;
+    sourceDateEpoch?: number;
+    chainId: (diffId: Digest) => Digest;
+  },
 ): Promise<DirLayer> {
   try {
     const hash = createHash('sha256');
@@ -36,7 +41,11 @@ export async function commitDirAsLayer(
     const diffId: Digest = `sha256:${hash.digest('hex')}`;
     const chainId = opts.chainId(diffId);
     await pending.commit({ chainId, parent: opts.parent, diffId, size: opts.size });
-    return { descriptor: { mediaType: mt.ociLayer, digest: blob.digest, size: blob.size }, diffId, chainId };
+    return {
+      descriptor: { mediaType: mt.ociLayer, digest: blob.digest, size: blob.size },
+      diffId,
+      chainId,
+    };
   } catch (e) {
     await pending.discard();
     throw e;

@@ -65,7 +65,9 @@ export async function removeImages(
     try {
       const result = await s.images.update((db) => removeFromDb(db, input, opts.force ?? false));
       if (result.deleted.length > 0) {
-        const freed = await withGcLock(s, async () => collectGarbage(s, await imageRoots(s, await s.images.read())));
+        const freed = await withGcLock(s, async () =>
+          collectGarbage(s, await imageRoots(s, await s.images.read())),
+        );
         result.deleted.push(...freed.snapshots.map((x) => x.chainId));
       }
       report(input, result);

@@ -10,7 +10,12 @@
 import path from 'node:path';
 import type { Digest } from '../core/digest.js';
 import { conflict, noSuchImage } from '../core/errors.js';
-import { parseReference, referenceString, repositoryName, type Reference } from '../core/reference.js';
+import {
+  parseReference,
+  referenceString,
+  repositoryName,
+  type Reference,
+} from '../core/reference.js';
 import { readJsonFile, writeFileAtomic } from '../sys/atomic-file.js';
 import { withFileLock } from '../sys/lock.js';
 
@@ -93,7 +98,8 @@ export function resolveImage(db: ImageDb, input: string): Resolved {
 }
 
 export function findImage(db: ImageDb, input: string): Resolved | undefined {
-  if (/^sha256:[0-9a-f]{64}$/.test(input)) return db.images[input] ? { record: db.images[input] } : undefined;
+  if (/^sha256:[0-9a-f]{64}$/.test(input))
+    return db.images[input] ? { record: db.images[input] } : undefined;
   let ref: Reference | undefined;
   try {
     ref = parseReference(input);

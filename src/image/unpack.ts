@@ -10,7 +10,11 @@ import type { Stores } from './stores.js';
  * Make sure the snapshot of every layer exists. `layers[i]` is the blob whose uncompressed
  * content must hash to `diffIds[i]`; a mismatch rejects the layer and publishes nothing.
  */
-export async function unpackLayers(s: Stores, layers: Digest[], diffIds: Digest[]): Promise<SnapshotInfo[]> {
+export async function unpackLayers(
+  s: Stores,
+  layers: Digest[],
+  diffIds: Digest[],
+): Promise<SnapshotInfo[]> {
   if (layers.length !== diffIds.length) {
     throw invalidArgument(`image has ${layers.length} layers but ${diffIds.length} diff IDs`);
   }
@@ -31,7 +35,9 @@ export async function unpackLayers(s: Stores, layers: Digest[], diffIds: Digest[
       () => {
         const actual = `sha256:${hash.digest('hex')}`;
         if (actual !== diffIds[i]) {
-          throw invalidArgument(`layer ${layers[i]} does not match its diff ID ${diffIds[i]} (content hashes to ${actual})`);
+          throw invalidArgument(
+            `layer ${layers[i]} does not match its diff ID ${diffIds[i]} (content hashes to ${actual})`,
+          );
         }
       },
     );

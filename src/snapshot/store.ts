@@ -17,6 +17,7 @@ import { notFound } from '../core/errors.js';
 import { applyLayer } from '../archive/extract.js';
 import { fsyncDir, readJsonFile, writeFileAtomic } from '../sys/atomic-file.js';
 import { ownerPid, processAlive } from '../sys/process.js';
+import { drain } from '../sys/streams.js';
 
 export interface SnapshotInfo {
   chainId: Digest;
@@ -64,7 +65,7 @@ export class SnapshotStore {
   /** The lower directories of a chain, top-most first (overlayfs `lowerdir` order). */
   async lowerDirs(chainId: Digest | undefined): Promise<string[]> {
     const dirs: string[] = [];
-    for (let id = chainId; id !== undefined; ) {
+    for (let id = chainId; id !== undefined;) {
       const info = await this.info(id);
       if (!info) throw notFound(`snapshot ${id} not found`);
       dirs.push(this.fsDir(id));
@@ -114,9 +115,7 @@ export class SnapshotStore {
   ): Promise<SnapshotInfo> {
     const existing = await this.info(ids.chainId);
     if (existing) {
-      for await (const _ of tar) {
-        // drain
-      }
+      await drain(tar);
       verify();
       return existing;
     }
@@ -167,7 +166,8 @@ export class SnapshotStore {
     const out: string[] = [];
     for (const n of await fs.readdir(this.root).catch(() => [] as string[])) {
       if (n === 'tmp') continue;
-      if (!(await readJsonFile(path.join(this.root, n, 'meta.json')))) out.push(path.join(this.root, n));
+      if (!(await readJsonFile(path.join(this.root, n, 'meta.json'))))
+        out.push(path.join(this.root, n));
     }
     for (const n of await fs.readdir(this.tmpDir).catch(() => [] as string[])) {
       if (!processAlive(ownerPid(n))) out.push(path.join(this.tmpDir, n));

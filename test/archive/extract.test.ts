@@ -20,22 +20,46 @@ async function sandbox(t: Parameters<typeof tempDir>[0]) {
 
 const malicious: [string, (outside: string) => CraftEntry[]][] = [
   ['parent traversal', () => [{ name: '../outside/pwned', data: 'x' }]],
-  ['parent traversal inside a path', () => [{ name: 'a/', type: 'directory' }, { name: 'a/../../outside/pwned', data: 'x' }]],
+  [
+    'parent traversal inside a path',
+    () => [
+      { name: 'a/', type: 'directory' },
+      { name: 'a/../../outside/pwned', data: 'x' },
+    ],
+  ],
   ['absolute path', (o) => [{ name: path.join(o, 'pwned'), data: 'x' }]],
-  ['symlink then write through it', (o) => [{ name: 'link', type: 'symlink', linkname: o }, { name: 'link/pwned', data: 'x' }]],
+  [
+    'symlink then write through it',
+    (o) => [
+      { name: 'link', type: 'symlink', linkname: o },
+      { name: 'link/pwned', data: 'x' },
+    ],
+  ],
   [
     'relative symlink escaping then write through it',
-    () => [{ name: 'up', type: 'symlink', linkname: '../../../../../../..' }, { name: 'up/tmp/pwned', data: 'x' }],
+    () => [
+      { name: 'up', type: 'symlink', linkname: '../../../../../../..' },
+      { name: 'up/tmp/pwned', data: 'x' },
+    ],
   ],
   [
     'symlink then overwrite of the target through a directory entry',
-    (o) => [{ name: 'd', type: 'symlink', linkname: o }, { name: 'd/secret', data: 'overwritten' }],
+    (o) => [
+      { name: 'd', type: 'symlink', linkname: o },
+      { name: 'd/secret', data: 'overwritten' },
+    ],
   ],
   ['hardlink to outside', () => [{ name: 'h', type: 'hardlink', linkname: '../outside/secret' }]],
-  ['hardlink to an absolute path', (o) => [{ name: 'h', type: 'hardlink', linkname: path.join(o, 'secret') }]],
+  [
+    'hardlink to an absolute path',
+    (o) => [{ name: 'h', type: 'hardlink', linkname: path.join(o, 'secret') }],
+  ],
   [
     'hardlink through a symlink',
-    (o) => [{ name: 's', type: 'symlink', linkname: o }, { name: 'h', type: 'hardlink', linkname: 's/secret' }],
+    (o) => [
+      { name: 's', type: 'symlink', linkname: o },
+      { name: 'h', type: 'hardlink', linkname: 's/secret' },
+    ],
   ],
   ['whiteout that targets outside', () => [{ name: '../outside/.wh.secret' }]],
   ['whiteout of ..', () => [{ name: 'a/', type: 'directory' }, { name: 'a/.wh...' }]],
@@ -59,7 +83,10 @@ for (const [what, entries] of malicious) {
     });
     assert.equal(await fs.readFile(path.join(outside, 'secret'), 'utf8'), 'untouched');
     const after = (await listTree(dir)).filter((p) => !p.startsWith('root/'));
-    assert.deepEqual(after, before.filter((p) => !p.startsWith('root/')));
+    assert.deepEqual(
+      after,
+      before.filter((p) => !p.startsWith('root/')),
+    );
     await assert.rejects(fs.access('/tmp/pwned'));
   });
 }
@@ -68,7 +95,10 @@ test('a write through a symlink of a lower layer is rejected', async (t) => {
   const { dir, root, outside } = await sandbox(t);
   const lower = path.join(dir, 'lower');
   await fs.mkdir(lower);
-  await applyLayer(lower, chunksOf(craftTar([{ name: 'lnk', type: 'symlink', linkname: outside }])));
+  await applyLayer(
+    lower,
+    chunksOf(craftTar([{ name: 'lnk', type: 'symlink', linkname: outside }])),
+  );
   await assert.rejects(
     applyLayer(root, chunksOf(craftTar([{ name: 'lnk/pwned', data: 'x' }])), [lower]),
     /symlink lnk of a lower layer/,
@@ -84,14 +114,26 @@ test('modes, owners, times, links, devices, fifos and binary xattrs are kept', a
     chunksOf(
       craftTar([
         { name: 'bin/', type: 'directory', mode: 0o751, uid: 12, gid: 34, mtime: 1_600_000_000 },
-        { name: 'bin/tool', data: 'ELF', mode: 0o4755, uid: 1000, gid: 1001, mtime: 1_500_000_000, xattrs: new Map([['security.capability', cap]]) },
+        {
+          name: 'bin/tool',
+          data: 'ELF',
+          mode: 0o4755,
+          uid: 1000,
+          gid: 1001,
+          mtime: 1_500_000_000,
+          xattrs: new Map([['security.capability', cap]]),
+        },
         { name: 'bin/alias', type: 'hardlink', linkname: 'bin/tool' },
         { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox', uid: 5, gid: 6 },
         { name: 'dev/', type: 'directory' },
         { name: 'dev/null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
         { name: 'dev/loop0', type: 'block', devmajor: 7, devminor: 0, mode: 0o660 },
         { name: 'run.fifo', type: 'fifo', mode: 0o600 },
-        { name: 'notes', data: 'hello', xattrs: new Map([['user.comment', Buffer.from([0xff, 0, 0x80])]]) },
+        {
+          name: 'notes',
+          data: 'hello',
+          xattrs: new Map([['user.comment', Buffer.from([0xff, 0, 0x80])]]),
+        },
       ]),
     ),
   );
@@ -104,7 +146,11 @@ test('modes, owners, times, links, devices, fifos and binary xattrs are kept', a
   assert.equal((await fs.stat(path.join(root, 'bin/alias'))).ino, tool.ino);
   const dirSt = await fs.stat(path.join(root, 'bin'));
   assert.equal(dirSt.mode & 0o7777, 0o751);
-  assert.equal(dirSt.mtimeMs, 1_600_000_000_000, 'directory mtimes are restored after their contents');
+  assert.equal(
+    dirSt.mtimeMs,
+    1_600_000_000_000,
+    'directory mtimes are restored after their contents',
+  );
   assert.equal(await fs.readlink(path.join(root, 'bin/sh')), '/bin/busybox');
   assert.equal((await fs.lstat(path.join(root, 'bin/sh'))).uid, 5);
   const nul = await fs.lstat(path.join(root, 'dev/null'));
@@ -112,7 +158,10 @@ test('modes, owners, times, links, devices, fifos and binary xattrs are kept', a
   assert.equal(nul.rdev, (1 << 8) | 3);
   assert.ok((await fs.lstat(path.join(root, 'dev/loop0'))).isBlockDevice());
   assert.ok((await fs.lstat(path.join(root, 'run.fifo'))).isFIFO());
-  assert.deepEqual(lgetxattr(path.join(root, 'notes'), 'user.comment'), Buffer.from([0xff, 0, 0x80]));
+  assert.deepEqual(
+    lgetxattr(path.join(root, 'notes'), 'user.comment'),
+    Buffer.from([0xff, 0, 0x80]),
+  );
 });
 
 test('whiteouts become overlayfs whiteouts and opaque directories', async (t) => {
@@ -148,13 +197,20 @@ test('whiteouts become overlayfs whiteouts and opaque directories', async (t) =>
   );
   const wh = await fs.lstat(path.join(root, 'a/gone'));
   assert.ok(wh.isCharacterDevice() && wh.rdev === 0, 'a whiteout is a 0/0 character device');
-  await assert.rejects(fs.lstat(path.join(root, 'a/never-existed')), 'nothing to hide, no whiteout');
+  await assert.rejects(
+    fs.lstat(path.join(root, 'a/never-existed')),
+    'nothing to hide, no whiteout',
+  );
   const a = await fs.stat(path.join(root, 'a'));
   assert.equal(a.mode & 0o777, 0o700, 'implicit parent directories copy the lower metadata');
   assert.equal(a.uid, 7);
   assert.equal(lgetxattr(path.join(root, 'b'), 'trusted.overlay.opaque')?.toString(), 'y');
   assert.equal(await fs.readFile(path.join(root, 'b/new'), 'utf8'), 'y');
-  assert.equal(await fs.readFile(path.join(root, 'copy'), 'utf8'), 'lower file', 'hardlinks to lower files are copied up');
+  assert.equal(
+    await fs.readFile(path.join(root, 'copy'), 'utf8'),
+    'lower file',
+    'hardlinks to lower files are copied up',
+  );
 });
 
 test('archives written by GNU tar, with long names and links, unpack exactly', async (t) => {
@@ -169,18 +225,26 @@ test('archives written by GNU tar, with long names and links, unpack exactly', a
   for (const format of ['gnu', 'pax']) {
     const out = path.join(root, format);
     await fs.mkdir(out);
-    const tar = execFileSync('tar', ['-C', src, `--format=${format}`, '-cf', '-', '.'], { maxBuffer: 1 << 26 });
+    const tar = execFileSync('tar', ['-C', src, `--format=${format}`, '-cf', '-', '.'], {
+      maxBuffer: 1 << 26,
+    });
     await applyLayer(out, chunksOf(tar));
     assert.equal(await fs.readFile(path.join(out, long), 'utf8'), 'long name');
     assert.equal(await fs.readlink(path.join(out, 'longlink')), 'x'.repeat(150));
     assert.equal(await fs.readFile(path.join(out, 'één.txt'), 'utf8'), 'utf-8 name');
-    assert.equal((await fs.stat(path.join(out, 'hard'))).ino, (await fs.stat(path.join(out, long))).ino);
+    assert.equal(
+      (await fs.stat(path.join(out, 'hard'))).ino,
+      (await fs.stat(path.join(out, long))).ino,
+    );
   }
 });
 
 test('input that is not a tar archive is rejected', async (t) => {
   const { root } = await sandbox(t);
-  await assert.rejects(applyLayer(root, chunksOf(Buffer.from('hello, this is not a tarball'))), /not a tar archive/);
+  await assert.rejects(
+    applyLayer(root, chunksOf(Buffer.from('hello, this is not a tarball'))),
+    /not a tar archive/,
+  );
   await assert.rejects(applyLayer(root, chunksOf(Buffer.alloc(0))), /not a tar archive/);
   const truncated = craftTar([{ name: 'big', data: 'x'.repeat(5000) }]).subarray(0, 2048);
   await assert.rejects(applyLayer(root, chunksOf(truncated)), /unexpected end of data/);

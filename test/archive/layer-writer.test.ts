@@ -60,7 +60,16 @@ test('snapshot → layer → snapshot keeps whiteouts, opaque dirs, hardlinks an
   const upper = path.join(base, 'upper');
   const again = path.join(base, 'again');
   for (const d of [lower, upper, again]) await fs.mkdir(d);
-  await applyLayer(lower, chunksOf(craftTar([{ name: 'gone', data: 'x' }, { name: 'dir/', type: 'directory' }, { name: 'dir/old', data: 'x' }])));
+  await applyLayer(
+    lower,
+    chunksOf(
+      craftTar([
+        { name: 'gone', data: 'x' },
+        { name: 'dir/', type: 'directory' },
+        { name: 'dir/old', data: 'x' },
+      ]),
+    ),
+  );
   await applyLayer(
     upper,
     chunksOf(
@@ -78,12 +87,23 @@ test('snapshot → layer → snapshot keeps whiteouts, opaque dirs, hardlinks an
   lsetxattr(path.join(upper, 'dir/new'), 'user.bin', Buffer.from([0, 1, 2]));
   const layer = await collect(upper);
   const entries: string[] = [];
-  for await (const { header } of readTar(chunksOf(layer))) entries.push(`${header.type}:${header.name}`);
-  assert.deepEqual(entries, ['file:.wh.gone', 'directory:dir/', 'file:dir/.wh..wh..opq', 'file:dir/new', 'file:f', 'hardlink:g']);
+  for await (const { header } of readTar(chunksOf(layer)))
+    entries.push(`${header.type}:${header.name}`);
+  assert.deepEqual(entries, [
+    'file:.wh.gone',
+    'directory:dir/',
+    'file:dir/.wh..wh..opq',
+    'file:dir/new',
+    'file:f',
+    'hardlink:g',
+  ]);
   await applyLayer(again, chunksOf(layer), [lower]);
   assert.ok((await fs.lstat(path.join(again, 'gone'))).isCharacterDevice());
   assert.equal(lgetxattr(path.join(again, 'dir'), 'trusted.overlay.opaque')?.toString(), 'y');
   assert.deepEqual(lgetxattr(path.join(again, 'dir/new'), 'user.bin'), Buffer.from([0, 1, 2]));
-  assert.equal((await fs.stat(path.join(again, 'g'))).ino, (await fs.stat(path.join(again, 'f'))).ino);
+  assert.equal(
+    (await fs.stat(path.join(again, 'g'))).ino,
+    (await fs.stat(path.join(again, 'f'))).ino,
+  );
   assert.deepEqual(await collect(again), layer, 'the round trip gives the same bytes');
 });

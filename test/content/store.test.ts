@@ -50,10 +50,16 @@ test('two processes ingesting the same digest at once both succeed', async (t) =
     console.log(r.digest);`;
   const runOne = () =>
     new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, root], { cwd: repoRoot });
+      const c = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script, root],
+        { cwd: repoRoot },
+      );
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      c.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
+      c.on('close', (code) =>
+        code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`)),
+      );
     });
   const [a, b] = await Promise.all([runOne(), runOne()]);
   const expected = sha(Buffer.alloc(64 << 20, 7));
@@ -69,5 +75,7 @@ test('partial writes of dead processes are found; those of live ones are not', a
   await fs.mkdir(store.ingestDir, { recursive: true });
   await fs.writeFile(path.join(store.ingestDir, '999999999-deadbeef'), 'partial');
   await fs.writeFile(path.join(store.ingestDir, `${process.pid}-cafe`), 'in progress');
-  assert.deepEqual(await store.abandonedIngests(), [path.join(store.ingestDir, '999999999-deadbeef')]);
+  assert.deepEqual(await store.abandonedIngests(), [
+    path.join(store.ingestDir, '999999999-deadbeef'),
+  ]);
 });

@@ -10,7 +10,10 @@ import { berthBin, berthFor, craftTar, tempDir } from '../helpers.js';
 
 async function bigRootfs(dir: string): Promise<string> {
   const file = path.join(dir, 'big.tar');
-  const entries = Array.from({ length: 12 }, (_, i) => ({ name: `blob${i}`, data: randomBytes(16 << 20) }));
+  const entries = Array.from({ length: 12 }, (_, i) => ({
+    name: `blob${i}`,
+    data: randomBytes(16 << 20),
+  }));
   await fs.writeFile(file, craftTar(entries));
   return file;
 }
@@ -28,9 +31,13 @@ test('kill -9 during an import of a large tarball: check repairs, the retry succ
   const tar = await bigRootfs(await tempDir(t));
   let repaired = 0;
   for (const delayMs of [150, 400, 900]) {
-    const child = spawn(berthBin, ['import', tar, 'big:1'], { env: { ...process.env, BERTH_ROOT: b.root }, stdio: 'ignore' });
+    const child = spawn(berthBin, ['import', tar, 'big:1'], {
+      env: { ...process.env, BERTH_ROOT: b.root },
+      stdio: 'ignore',
+    });
     // wait until the import has started writing, then kill it hard
-    for (let i = 0; i < 200 && (await listAll(path.join(b.root, 'snapshots'))).length < 3; i++) await sleep(10);
+    for (let i = 0; i < 200 && (await listAll(path.join(b.root, 'snapshots'))).length < 3; i++)
+      await sleep(10);
     await sleep(delayMs);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));

@@ -7,7 +7,10 @@ import { berthFor, craftTar, tempDir } from '../helpers.js';
 
 type B = Awaited<ReturnType<typeof berthFor>>;
 
-async function rootfsTar(t: Parameters<typeof tempDir>[0], files: Record<string, string> = { 'hello.txt': 'hi\n' }) {
+async function rootfsTar(
+  t: Parameters<typeof tempDir>[0],
+  files: Record<string, string> = { 'hello.txt': 'hi\n' },
+) {
   const dir = await tempDir(t);
   const file = path.join(dir, 'rootfs.tar');
   await fs.writeFile(file, craftTar(Object.entries(files).map(([name, data]) => ({ name, data }))));
@@ -28,12 +31,39 @@ async function storeFiles(b: B): Promise<string[]> {
 test('import makes an image with the changes applied, listed with Docker’s columns', async (t) => {
   const b = await berthFor(t);
   const tar = await rootfsTar(t);
-  const id = (await b.ok(['import', '-c', 'CMD ["cat","/hello.txt"]', '--change', 'ENV A=1 B="two words"', '-c', 'WORKDIR /srv', '-c', 'ENTRYPOINT ["/bin/sh","-c"]', '-c', 'LABEL team=core', '-c', 'EXPOSE 80/tcp 53/udp', '-m', 'first import', tar, 'demo/app:v1'])).trim();
+  const id = (
+    await b.ok([
+      'import',
+      '-c',
+      'CMD ["cat","/hello.txt"]',
+      '--change',
+      'ENV A=1 B="two words"',
+      '-c',
+      'WORKDIR /srv',
+      '-c',
+      'ENTRYPOINT ["/bin/sh","-c"]',
+      '-c',
+      'LABEL team=core',
+      '-c',
+      'EXPOSE 80/tcp 53/udp',
+      '-m',
+      'first import',
+      tar,
+      'demo/app:v1',
+    ])
+  ).trim();
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
   const table = lines(await b.ok(['images']));
   assert.match(table[0]!, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
-  assert.match(table[1]!, new RegExp(`^demo/app\\s+v1\\s+${id.slice(7, 19)}\\s+(Less than a second|\\d+ seconds?) ago\\s+\\d+B$`));
-  const cfg = JSON.parse(await b.ok(['image', 'inspect', '--format', '{{json .Config}}', 'demo/app:v1']));
+  assert.match(
+    table[1]!,
+    new RegExp(
+      `^demo/app\\s+v1\\s+${id.slice(7, 19)}\\s+(Less than a second|\\d+ seconds?) ago\\s+\\d+B$`,
+    ),
+  );
+  const cfg = JSON.parse(
+    await b.ok(['image', 'inspect', '--format', '{{json .Config}}', 'demo/app:v1']),
+  );
   assert.deepEqual(cfg.Cmd, ['cat', '/hello.txt']);
   assert.deepEqual(cfg.Entrypoint, ['/bin/sh', '-c']);
   assert.deepEqual(cfg.Env, ['A=1', 'B=two words']);
@@ -41,7 +71,18 @@ test('import makes an image with the changes applied, listed with Docker’s col
   assert.deepEqual(cfg.Labels, { team: 'core' });
   assert.deepEqual(cfg.ExposedPorts, { '53/udp': {}, '80/tcp': {} });
   const [doc] = JSON.parse(await b.ok(['image', 'inspect', 'demo/app:v1']));
-  for (const k of ['Id', 'RepoTags', 'RepoDigests', 'Created', 'Config', 'RootFS', 'Size', 'Architecture', 'Os', 'Comment']) {
+  for (const k of [
+    'Id',
+    'RepoTags',
+    'RepoDigests',
+    'Created',
+    'Config',
+    'RootFS',
+    'Size',
+    'Architecture',
+    'Os',
+    'Comment',
+  ]) {
     assert.ok(k in doc, `inspect has ${k}`);
   }
   assert.equal(doc.Id, id);
@@ -57,10 +98,14 @@ test('import makes an image with the changes applied, listed with Docker’s col
 test('import from stdin, gzip-compressed, untagged shows as <none>', async (t) => {
   const b = await berthFor(t);
   const { gzipSync } = await import('node:zlib');
-  const id = (await b.ok(['import', '-'], { input: gzipSync(craftTar([{ name: 'x', data: 'y' }])) })).trim();
+  const id = (
+    await b.ok(['import', '-'], { input: gzipSync(craftTar([{ name: 'x', data: 'y' }])) })
+  ).trim();
   const rows = lines(await b.ok(['images', '--no-trunc']));
   assert.match(rows[1]!, new RegExp(`^<none>\\s+<none>\\s+${id}\\s`));
-  assert.deepEqual(lines(await b.ok(['images', '-q', '--filter', 'dangling=true'])), [id.slice(7, 19)]);
+  assert.deepEqual(lines(await b.ok(['images', '-q', '--filter', 'dangling=true'])), [
+    id.slice(7, 19),
+  ]);
   assert.deepEqual(lines(await b.ok(['images', '-q', '--filter', 'dangling=false'])), []);
 });
 
@@ -68,17 +113,46 @@ test('listing: -q, --digests, --format, reference and label filters', async (t) 
   const b = await berthFor(t);
   const tar = await rootfsTar(t);
   const id1 = (await b.ok(['import', '-c', 'LABEL tier=web', tar, 'web/front:1'])).trim();
-  const id2 = (await b.ok(['import', (await rootfsTar(t, { other: 'file' })), 'db/store:2'])).trim();
+  const id2 = (await b.ok(['import', await rootfsTar(t, { other: 'file' }), 'db/store:2'])).trim();
   await b.ok(['tag', 'web/front:1', 'web/front:latest']);
-  assert.deepEqual(lines(await b.ok(['images', '-q'])).sort(), [id1, id1, id2].map((i) => i.slice(7, 19)).sort());
-  assert.deepEqual(lines(await b.ok(['images', '--format', '{{.Repository}}:{{.Tag}}', 'web/front'])).sort(), ['web/front:1', 'web/front:latest']);
-  assert.deepEqual(lines(await b.ok(['images', '--format', '{{.Repository}}', '--filter', 'reference=db/*'])), ['db/store']);
-  assert.deepEqual(lines(await b.ok(['images', '--format', '{{.Tag}}', '--filter', 'label=tier=web'])).sort(), ['1', 'latest']);
-  assert.match(lines(await b.ok(['images', '--digests']))[0]!, /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE$/);
-  const json = lines(await b.ok(['images', '--format', '{{json .}}'])).map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines(await b.ok(['images', '-q'])).sort(),
+    [id1, id1, id2].map((i) => i.slice(7, 19)).sort(),
+  );
+  assert.deepEqual(
+    lines(await b.ok(['images', '--format', '{{.Repository}}:{{.Tag}}', 'web/front'])).sort(),
+    ['web/front:1', 'web/front:latest'],
+  );
+  assert.deepEqual(
+    lines(await b.ok(['images', '--format', '{{.Repository}}', '--filter', 'reference=db/*'])),
+    ['db/store'],
+  );
+  assert.deepEqual(
+    lines(await b.ok(['images', '--format', '{{.Tag}}', '--filter', 'label=tier=web'])).sort(),
+    ['1', 'latest'],
+  );
+  assert.match(
+    lines(await b.ok(['images', '--digests']))[0]!,
+    /^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE$/,
+  );
+  const json = lines(await b.ok(['images', '--format', '{{json .}}'])).map(
+    (l) => JSON.parse(l) as Record<string, string>,
+  );
   assert.equal(json.length, 3);
-  for (const k of ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize']) {
-    assert.ok(k in json[0], `json row has ${k}`);
+  for (const k of [
+    'Containers',
+    'CreatedAt',
+    'CreatedSince',
+    'Digest',
+    'ID',
+    'Repository',
+    'SharedSize',
+    'Size',
+    'Tag',
+    'UniqueSize',
+    'VirtualSize',
+  ]) {
+    assert.ok(k in json[0]!, `json row has ${k}`);
   }
   const table = lines(await b.ok(['images', '--format', 'table {{.ID}}\t{{.Tag}}']));
   assert.match(table[0]!, /^IMAGE ID\s+TAG$/);
@@ -90,7 +164,10 @@ test('rmi untags a name while others remain, deletes with the last, and refuses 
   await b.ok(['tag', 'one:1', 'two:2']);
   const conflict = await b.berth(['rmi', id.slice(7, 19)]);
   assert.equal(conflict.code, 1);
-  assert.match(conflict.stderr, /^Error: conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is referenced in multiple repositories\n$/);
+  assert.match(
+    conflict.stderr,
+    /^Error: conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is referenced in multiple repositories\n$/,
+  );
   assert.equal(await b.ok(['rmi', 'one:1']), 'Untagged: one:1\n');
   const out = lines(await b.ok(['rmi', 'two:2']));
   assert.deepEqual(out.slice(0, 2), ['Untagged: two:2', `Deleted: ${id}`]);
@@ -103,7 +180,13 @@ test('rmi untags a name while others remain, deletes with the last, and refuses 
 
 test('an unknown image is "No such image" on stderr with exit 1', async (t) => {
   const b = await berthFor(t);
-  for (const args of [['image', 'inspect', 'nope'], ['rmi', 'nope'], ['history', 'nope'], ['tag', 'nope', 'x'], ['save', '-o', '/tmp/never.tar', 'nope']]) {
+  for (const args of [
+    ['image', 'inspect', 'nope'],
+    ['rmi', 'nope'],
+    ['history', 'nope'],
+    ['tag', 'nope', 'x'],
+    ['save', '-o', '/tmp/never.tar', 'nope'],
+  ]) {
     const r = await b.berth(args);
     assert.equal(r.code, 1, args.join(' '));
     assert.equal(r.stderr, 'Error: No such image: nope\n', args.join(' '));
@@ -119,12 +202,26 @@ test('bad input gives one clear line, a non-zero exit, and leaves nothing behind
   const notTar = path.join(dir, 'not.tar');
   await fs.writeFile(notTar, 'just some text, not an archive\n'.repeat(100));
   const evil = path.join(dir, 'evil.tar');
-  await fs.writeFile(evil, craftTar([{ name: 'ok', data: 'fine' }, { name: '../escape', data: 'x' }]));
+  await fs.writeFile(
+    evil,
+    craftTar([
+      { name: 'ok', data: 'fine' },
+      { name: '../escape', data: 'x' },
+    ]),
+  );
   const cases: [string[], RegExp, number][] = [
-    [['import', path.join(dir, 'missing.tar')], /^Error: open .*missing\.tar: no such file or directory$/, 1],
+    [
+      ['import', path.join(dir, 'missing.tar')],
+      /^Error: open .*missing\.tar: no such file or directory$/,
+      1,
+    ],
     [['import', notTar], /^Error: not a tar archive/, 1],
     [['import', evil], /^Error: unsafe layer entry "\.\.\/escape": parent traversal/, 1],
-    [['import', notTar, 'team/App'], /^Error: invalid reference format: repository name \(team\/App\) must be lowercase$/, 1],
+    [
+      ['import', notTar, 'team/App'],
+      /^Error: invalid reference format: repository name \(team\/App\) must be lowercase$/,
+      1,
+    ],
     [['import', notTar, 'app:'], /^Error: invalid reference format/, 1],
     [['import', '-c', 'RUN rm -rf /', notTar], /^Error: RUN is not a valid change command$/, 1],
     [['tag', 'x', 'app@sha256:123'], /^Error: invalid reference format/, 1],
@@ -148,7 +245,15 @@ test('bad input gives one clear line, a non-zero exit, and leaves nothing behind
 test('save and load round-trip to the same image ID, in both formats', async (t) => {
   const b = await berthFor(t);
   const dir = await tempDir(t);
-  const id = (await b.ok(['import', '-c', 'CMD ["sh"]', await rootfsTar(t, { 'a/b': 'c', d: 'e' }), 'round/trip:1'])).trim();
+  const id = (
+    await b.ok([
+      'import',
+      '-c',
+      'CMD ["sh"]',
+      await rootfsTar(t, { 'a/b': 'c', d: 'e' }),
+      'round/trip:1',
+    ])
+  ).trim();
   await b.ok(['tag', 'round/trip:1', 'round/trip:2']);
   for (const format of ['docker', 'oci']) {
     const file = path.join(dir, `${format}.tar`);
@@ -192,14 +297,22 @@ test('the built-in busybox image is reproducible and has every applet', async (t
   const b = await berthFor(t);
   const c = await berthFor(t);
   const id = (await b.ok(['image', 'builtin', 'busybox'])).trim();
-  assert.equal((await c.ok(['image', 'builtin', 'busybox'])).trim(), id, 'same binary, same image ID on another state root');
+  assert.equal(
+    (await c.ok(['image', 'builtin', 'busybox'])).trim(),
+    id,
+    'same binary, same image ID on another state root',
+  );
   const [doc] = JSON.parse(await b.ok(['image', 'inspect', 'busybox']));
   assert.deepEqual(doc.RepoTags, ['busybox:latest']);
   assert.deepEqual(doc.Config.Cmd, ['sh']);
   const snap = (await fs.readdir(path.join(b.root, 'snapshots'))).find((n) => n !== 'tmp')!;
   const bin = path.join(b.root, 'snapshots', snap, 'fs', 'bin');
   for (const applet of ['sh', 'ls', 'httpd', 'wget']) {
-    assert.equal((await fs.stat(path.join(bin, applet))).ino, (await fs.stat(path.join(bin, 'busybox'))).ino, applet);
+    assert.equal(
+      (await fs.stat(path.join(bin, applet))).ino,
+      (await fs.stat(path.join(bin, 'busybox'))).ino,
+      applet,
+    );
   }
 });
 
@@ -207,7 +320,7 @@ test('help and version follow Docker’s layout', async (t) => {
   const b = await berthFor(t);
   assert.match(await b.ok(['--version']), /^berth version \d+\.\d+\.\d+/);
   const help = await b.ok(['images', '--help']);
-  assert.match(help, /Usage:  berth image ls \[OPTIONS\] \[REPOSITORY\[:TAG\]\]/);
+  assert.match(help, /Usage: {2}berth image ls \[OPTIONS\] \[REPOSITORY\[:TAG\]\]/);
   assert.match(help, /Aliases:\n {2}berth image ls, berth image list, berth images/);
   assert.match(help, /\n {2}-a, --all +Show all images/);
   assert.match(help, /\n {6}--digests +Show digests/);

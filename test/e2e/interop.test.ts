@@ -21,7 +21,9 @@ test('berth save --format oci is read by skopeo and unpacked by umoci; skopeo’
   const info = JSON.parse(inspect.stdout);
   assert.equal(info.Architecture, 'amd64');
   assert.equal(info.Os, 'linux');
-  const config = JSON.parse((await runCommand('skopeo', ['inspect', '--config', `oci:${layout}:latest`])).stdout);
+  const config = JSON.parse(
+    (await runCommand('skopeo', ['inspect', '--config', `oci:${layout}:latest`])).stdout,
+  );
   assert.deepEqual(config.config.Cmd, ['sh']);
 
   const bundle = path.join(dir, 'bundle');
@@ -29,11 +31,18 @@ test('berth save --format oci is read by skopeo and unpacked by umoci; skopeo’
   assert.equal(unpack.code, 0, unpack.stderr);
   const rootfs = path.join(bundle, 'rootfs');
   assert.ok((await fs.stat(path.join(rootfs, 'bin/busybox'))).isFile());
-  assert.equal((await fs.stat(path.join(rootfs, 'bin/sh'))).ino, (await fs.stat(path.join(rootfs, 'bin/busybox'))).ino);
+  assert.equal(
+    (await fs.stat(path.join(rootfs, 'bin/sh'))).ino,
+    (await fs.stat(path.join(rootfs, 'bin/busybox'))).ino,
+  );
   assert.equal(((await fs.stat(path.join(rootfs, 'tmp'))).mode & 0o7777).toString(8), '1777');
 
   const dockerArchive = path.join(dir, 'from-skopeo.tar');
-  const copy = await runCommand('skopeo', ['copy', `oci:${layout}:latest`, `docker-archive:${dockerArchive}:copied/busybox:v1`]);
+  const copy = await runCommand('skopeo', [
+    'copy',
+    `oci:${layout}:latest`,
+    `docker-archive:${dockerArchive}:copied/busybox:v1`,
+  ]);
   assert.equal(copy.code, 0, copy.stderr);
   await b.ok(['rmi', 'busybox']);
   assert.equal(await b.ok(['load', '-i', dockerArchive]), 'Loaded image: copied/busybox:v1\n');
@@ -47,7 +56,11 @@ test('a docker-archive written by berth is read by skopeo', async (t) => {
   await b.ok(['image', 'builtin', 'busybox']);
   const archive = path.join(dir, 'docker.tar');
   await b.ok(['save', '-o', archive, 'busybox']);
-  const r = await runCommand('skopeo', ['inspect', '--config', `docker-archive:${archive}:busybox:latest`]);
+  const r = await runCommand('skopeo', [
+    'inspect',
+    '--config',
+    `docker-archive:${archive}:busybox:latest`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(r.stdout);
   assert.deepEqual(config.config.Cmd, ['sh']);

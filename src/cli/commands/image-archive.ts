@@ -9,13 +9,30 @@ export const imageImport: Command = {
   summary: 'Import the contents from a tarball to create a filesystem image',
   args: { min: 1, max: 2 },
   flags: [
-    { name: 'change', short: 'c', type: 'list', description: 'Apply Dockerfile instruction to the created image' },
-    { name: 'message', short: 'm', type: 'string', description: 'Set commit message for imported image' },
-    { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable' },
+    {
+      name: 'change',
+      short: 'c',
+      type: 'list',
+      description: 'Apply Dockerfile instruction to the created image',
+    },
+    {
+      name: 'message',
+      short: 'm',
+      type: 'string',
+      description: 'Set commit message for imported image',
+    },
+    {
+      name: 'platform',
+      type: 'string',
+      description: 'Set platform if server is multi-platform capable',
+    },
   ],
   async run(ctx) {
     const [file, reference] = ctx.args as [string, string | undefined];
-    if (/^https?:\/\//.test(file)) throw invalidArgument('importing from a URL is not supported: download the file and import it');
+    if (/^https?:\/\//.test(file))
+      throw invalidArgument(
+        'importing from a URL is not supported: download the file and import it',
+      );
     const engine = ctx.engine();
     const platform = ctx.flags.string('platform');
     if (platform) engine.checkPlatform(platform);
@@ -36,17 +53,24 @@ export const imageSave: Command = {
   summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
   args: { min: 1 },
   flags: [
-    { name: 'output', short: 'o', type: 'string', description: 'Write to a file, instead of STDOUT' },
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      description: 'Write to a file, instead of STDOUT',
+    },
     {
       name: 'format',
       type: 'string',
       default: 'docker',
-      description: "Archive format: 'docker' (docker load, and an OCI layout too) or 'oci' (an OCI image layout)",
+      description:
+        "Archive format: 'docker' (docker load, and an OCI layout too) or 'oci' (an OCI image layout)",
     },
   ],
   async run(ctx) {
     const format = ctx.flags.string('format');
-    if (format !== 'docker' && format !== 'oci') throw invalidArgument(`invalid --format ${JSON.stringify(format)}: use docker or oci`);
+    if (format !== 'docker' && format !== 'oci')
+      throw invalidArgument(`invalid --format ${JSON.stringify(format)}: use docker or oci`);
     const output = ctx.flags.string('output');
     if (!output && ctx.stdout.isTTY) {
       throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
@@ -62,7 +86,12 @@ export const imageLoad: Command = {
   summary: 'Load an image from a tar archive or STDIN',
   args: { max: 0 },
   flags: [
-    { name: 'input', short: 'i', type: 'string', description: 'Read from tar archive file, instead of STDIN' },
+    {
+      name: 'input',
+      short: 'i',
+      type: 'string',
+      description: 'Read from tar archive file, instead of STDIN',
+    },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress the load output' },
   ],
   async run(ctx) {
@@ -74,7 +103,9 @@ export const imageLoad: Command = {
     const loaded = await engine.loadImages(await engine.openInput(input ?? '-', ctx.stdin));
     for (const img of loaded) {
       for (const r of img.retagged) {
-        ctx.out(`The image ${r.tag} already exists, renaming the old one with ID ${r.id} to empty string`);
+        ctx.out(
+          `The image ${r.tag} already exists, renaming the old one with ID ${r.id} to empty string`,
+        );
       }
       if (img.tags.length === 0) ctx.out(`Loaded image ID: ${img.record.id}`);
       for (const t of img.tags) ctx.out(`Loaded image: ${t}`);

@@ -50,7 +50,8 @@ const historyHeaders = {
 };
 
 /** Docker's Ellipsis: cut to `n` display characters ending in `…`. */
-const ellipsis = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s);
+const ellipsis = (s: string, n: number) =>
+  [...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s;
 
 export const imageHistory: Command = {
   path: ['image', 'history'],
@@ -60,7 +61,13 @@ export const imageHistory: Command = {
   args: { min: 1, max: 1 },
   flags: [
     { name: 'format', type: 'string', description: 'Format output using a custom template' },
-    { name: 'human', short: 'H', type: 'bool', default: true, description: 'Print sizes and dates in human readable format' },
+    {
+      name: 'human',
+      short: 'H',
+      type: 'bool',
+      default: true,
+      description: 'Print sizes and dates in human readable format',
+    },
     { name: 'no-trunc', type: 'bool', description: "Don't truncate output" },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Only show image IDs' },
   ],

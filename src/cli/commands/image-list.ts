@@ -44,7 +44,8 @@ function rowsOf(img: ImageSummary, noTrunc: boolean): Row[] {
     UniqueSize: 'N/A',
     VirtualSize: humanSize(img.size),
   };
-  const digestOf = (repo: string) => img.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
+  const digestOf = (repo: string) =>
+    img.repoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
   const rows: Row[] = img.repoTags.map((t) => {
     const i = t.lastIndexOf(':');
     const repo = t.slice(0, i);
@@ -52,9 +53,11 @@ function rowsOf(img: ImageSummary, noTrunc: boolean): Row[] {
   });
   for (const d of img.repoDigests) {
     const [repo, digest] = d.split('@') as [string, string];
-    if (!rows.some((r) => r.Repository === repo)) rows.push({ ...base, Repository: repo, Tag: '<none>', Digest: digest });
+    if (!rows.some((r) => r.Repository === repo))
+      rows.push({ ...base, Repository: repo, Tag: '<none>', Digest: digest });
   }
-  if (rows.length === 0) rows.push({ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' });
+  if (rows.length === 0)
+    rows.push({ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' });
   return rows;
 }
 
@@ -65,9 +68,20 @@ export const imageList: Command = {
   summary: 'List images',
   args: { max: 1 },
   flags: [
-    { name: 'all', short: 'a', type: 'bool', description: 'Show all images (default hides intermediate images)' },
+    {
+      name: 'all',
+      short: 'a',
+      type: 'bool',
+      description: 'Show all images (default hides intermediate images)',
+    },
     { name: 'digests', type: 'bool', description: 'Show digests' },
-    { name: 'filter', short: 'f', type: 'list', valueName: 'filter', description: 'Filter output based on conditions provided' },
+    {
+      name: 'filter',
+      short: 'f',
+      type: 'list',
+      valueName: 'filter',
+      description: 'Filter output based on conditions provided',
+    },
     {
       name: 'format',
       type: 'string',

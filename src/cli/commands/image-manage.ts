@@ -27,23 +27,30 @@ export const imageRemove: Command = {
   ],
   async run(ctx) {
     let failed = false;
-    await ctx.engine().removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
-      if (result instanceof Error) {
-        ctx.err(`Error: ${result.message}`);
-        failed = true;
-        return;
-      }
-      for (const u of result.untagged) ctx.out(`Untagged: ${u}`);
-      for (const d of result.deleted) ctx.out(`Deleted: ${d}`);
-    });
+    await ctx
+      .engine()
+      .removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
+        if (result instanceof Error) {
+          ctx.err(`Error: ${result.message}`);
+          failed = true;
+          return;
+        }
+        for (const u of result.untagged) ctx.out(`Untagged: ${u}`);
+        for (const d of result.deleted) ctx.out(`Deleted: ${d}`);
+      });
     return failed ? 1 : 0;
   },
 };
 
 async function pruneConfirmed(ctx: Context, all: boolean): Promise<boolean> {
   if (ctx.flags.bool('force')) return true;
-  const what = all ? 'all images without at least one container associated to them' : 'all dangling images';
-  return confirm(ctx, `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `);
+  const what = all
+    ? 'all images without at least one container associated to them'
+    : 'all dangling images';
+  return confirm(
+    ctx,
+    `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `,
+  );
 }
 
 export const imagePrune: Command = {
@@ -52,8 +59,18 @@ export const imagePrune: Command = {
   summary: 'Remove unused images',
   args: { max: 0 },
   flags: [
-    { name: 'all', short: 'a', type: 'bool', description: 'Remove all unused images, not just dangling ones' },
-    { name: 'filter', type: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "until=<timestamp>")' },
+    {
+      name: 'all',
+      short: 'a',
+      type: 'bool',
+      description: 'Remove all unused images, not just dangling ones',
+    },
+    {
+      name: 'filter',
+      type: 'list',
+      valueName: 'filter',
+      description: 'Provide filter values (e.g. "until=<timestamp>")',
+    },
     { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
   ],
   async run(ctx) {
@@ -75,9 +92,19 @@ export const imageBuiltin: Command = {
   usage: '[OPTIONS] NAME',
   summary: 'Create a built-in base image that needs no registry (busybox)',
   args: { min: 1, max: 1 },
-  flags: [{ name: 'from', type: 'string', valueName: 'path', description: 'The static busybox binary to use', default: '/bin/busybox' }],
+  flags: [
+    {
+      name: 'from',
+      type: 'string',
+      valueName: 'path',
+      description: 'The static busybox binary to use',
+      default: '/bin/busybox',
+    },
+  ],
   async run(ctx) {
-    const { record } = await ctx.engine().createBuiltinImage(ctx.args[0]!, { busybox: ctx.flags.string('from') });
+    const { record } = await ctx
+      .engine()
+      .createBuiltinImage(ctx.args[0]!, { busybox: ctx.flags.string('from') });
     ctx.out(record.id);
   },
 };

@@ -3,7 +3,13 @@ import type { Command } from '../command.js';
 import { humanSize } from '../format/human.js';
 import { renderRows } from '../output.js';
 
-const dfHeaders = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
+const dfHeaders = {
+  Type: 'TYPE',
+  TotalCount: 'TOTAL',
+  Active: 'ACTIVE',
+  Size: 'SIZE',
+  Reclaimable: 'RECLAIMABLE',
+};
 
 const reclaimable = (bytes: number, total: number) =>
   total > 0 ? `${humanSize(bytes)} (${Math.round((bytes * 100) / total)}%)` : humanSize(bytes);
@@ -15,7 +21,12 @@ export const systemDf: Command = {
   args: { max: 0 },
   flags: [
     { name: 'format', type: 'string', description: 'Format output using a custom template' },
-    { name: 'verbose', short: 'v', type: 'bool', description: 'Show detailed information on space usage' },
+    {
+      name: 'verbose',
+      short: 'v',
+      type: 'bool',
+      description: 'Show detailed information on space usage',
+    },
   ],
   async run(ctx) {
     const du = await ctx.engine().diskUsage();
@@ -44,7 +55,8 @@ export const systemCheck: Command = {
     for (const f of findings) ctx.out(`${f.repaired ? 'repaired' : 'problem'}: ${f.problem}`);
     const left = findings.filter((f) => !f.repaired).length;
     if (findings.length === 0) ctx.out('the store is clean');
-    else if (left === 0) ctx.out(`${findings.length} problem(s) found and repaired; the store is clean`);
+    else if (left === 0)
+      ctx.out(`${findings.length} problem(s) found and repaired; the store is clean`);
     else ctx.out(`${left} problem(s) remain`);
     return left === 0 ? 0 : 1;
   },
