@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-# busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here wrote)
+# busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
+# wrote); zstd: zstd-compressed test input
 need=()
-for p in busybox-static skopeo umoci; do
+for p in busybox-static skopeo umoci zstd; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -8,6 +8,7 @@ import type { Digest } from '../core/digest.js';
 import { digestHex } from '../core/digest.js';
 import * as mt from '../core/media-types.js';
 import type { Descriptor, ImageIndex } from '../core/oci.js';
+import { validateOciDocument } from '../core/oci-schema.js';
 import { familiarString, parseReference } from '../core/reference.js';
 import { writeTar, type WriteEntry } from '../archive/tar-writer.js';
 import type { ImageRecord } from './store.js';
@@ -92,9 +93,12 @@ async function* entries(
       Layers: manifest.layers.map((l) => blobPath(l.digest)),
     });
   }
+  validateOciDocument('index', index);
   yield file('index.json', jsonBytes(index));
   if (format === 'docker') yield file('manifest.json', jsonBytes(dockerManifest));
-  yield file('oci-layout', jsonBytes({ imageLayoutVersion: '1.0.0' }));
+  const layout = { imageLayoutVersion: '1.0.0' };
+  validateOciDocument('layout', layout);
+  yield file('oci-layout', jsonBytes(layout));
 }
 
 /** The archive of `items` as a tar byte stream. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { berthFor, craftTar, tempDir } from '../helpers.js';
+import { berthFor, craftTar, runCommand, tempDir } from '../helpers.js';
 
 type B = Awaited<ReturnType<typeof berthFor>>;
 
@@ -107,6 +107,24 @@ test('import from stdin, gzip-compressed, untagged shows as <none>', async (t) =
     id.slice(7, 19),
   ]);
   assert.deepEqual(lines(await b.ok(['images', '-q', '--filter', 'dangling=false'])), []);
+});
+
+test('import and load read zstd-compressed input', async (t) => {
+  const b = await berthFor(t);
+  const dir = await tempDir(t);
+  const tar = await rootfsTar(t, { 'z.txt': 'zstd content' });
+  const zst = path.join(dir, 'rootfs.tar.zst');
+  const z = await runCommand('zstd', ['-q', '-19', tar, '-o', zst]);
+  assert.equal(z.code, 0, z.stderr);
+  const id = (await b.ok(['import', zst, 'zstd:in'])).trim();
+  const plain = (await b.ok(['import', tar, 'plain:in'])).trim();
+  const [zdoc, pdoc] = JSON.parse(await b.ok(['image', 'inspect', id, plain])) as { RootFS: { Layers: string[] } }[];
+  assert.deepEqual(zdoc!.RootFS.Layers, pdoc!.RootFS.Layers, 'same files, same layer');
+  const saved = path.join(dir, 'saved.tar');
+  await b.ok(['save', '-o', saved, 'zstd:in']);
+  await runCommand('zstd', ['-q', saved, '-o', `${saved}.zst`]);
+  await b.ok(['rmi', 'zstd:in']);
+  assert.equal(await b.ok(['load', '-i', `${saved}.zst`]), 'Loaded image: zstd:in\n');
 });
 
 test('listing: -q, --digests, --format, reference and label filters', async (t) => {
