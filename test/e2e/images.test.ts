@@ -118,7 +118,9 @@ test('import and load read zstd-compressed input', async (t) => {
   assert.equal(z.code, 0, z.stderr);
   const id = (await b.ok(['import', zst, 'zstd:in'])).trim();
   const plain = (await b.ok(['import', tar, 'plain:in'])).trim();
-  const [zdoc, pdoc] = JSON.parse(await b.ok(['image', 'inspect', id, plain])) as { RootFS: { Layers: string[] } }[];
+  const [zdoc, pdoc] = JSON.parse(await b.ok(['image', 'inspect', id, plain])) as {
+    RootFS: { Layers: string[] };
+  }[];
   assert.deepEqual(zdoc!.RootFS.Layers, pdoc!.RootFS.Layers, 'same files, same layer');
   const saved = path.join(dir, 'saved.tar');
   await b.ok(['save', '-o', saved, 'zstd:in']);
