@@ -7,7 +7,11 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 await build({
   entryPoints: ['src/cli/berth.ts'],
-  outfile: 'dist/berth.mjs',
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  // the engine is imported on first use, so --version and --help load only the CLI's chunk
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

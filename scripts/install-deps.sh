@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
-# wrote); zstd: zstd-compressed test input
+# wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon
 need=()
-for p in busybox-static skopeo umoci zstd; do
+for p in busybox-static skopeo umoci zstd make; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,8 +10,8 @@ export interface Io {
 }
 
 export interface Context extends Io {
-  /** The engine, opened on first use. */
-  engine(): Engine;
+  /** The engine, loaded and opened on first use (commands that need none start faster). */
+  engine(): Promise<Engine>;
   flags: Flags;
   args: string[];
   /** Write a line to stdout. */

@@ -3,7 +3,7 @@
  * become messages and exit codes (125 for usage errors, 1 for failed operations, as Docker).
  */
 import { BerthError } from '../core/errors.js';
-import { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { Command, Context, Io } from './command.js';
 import { commands } from './commands/index.js';
 import { Flags, UsageError, flagUsages, parseFlags, type FlagSpec } from './flags.js';
@@ -179,10 +179,10 @@ export async function main(
     const root = global.has('root')
       ? global.string('root')!
       : env['BERTH_ROOT'] || global.string('root')!;
-    let engine: Engine | undefined;
+    let engine: Promise<Engine> | undefined;
     const ctx: Context = {
       ...io,
-      engine: () => (engine ??= new Engine({ root })),
+      engine: () => (engine ??= import('../engine/engine.js').then((m) => new m.Engine({ root }))),
       flags,
       args: parsed.args,
       out,

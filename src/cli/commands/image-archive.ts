@@ -33,7 +33,7 @@ export const imageImport: Command = {
       throw invalidArgument(
         'importing from a URL is not supported: download the file and import it',
       );
-    const engine = ctx.engine();
+    const engine = await ctx.engine();
     const platform = ctx.flags.string('platform');
     if (platform) engine.checkPlatform(platform);
     const { record } = await engine.importImage(await engine.openInput(file, ctx.stdin), {
@@ -75,7 +75,7 @@ export const imageSave: Command = {
     if (!output && ctx.stdout.isTTY) {
       throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     }
-    await ctx.engine().saveImages(ctx.args, format, output ?? ctx.stdout);
+    await (await ctx.engine()).saveImages(ctx.args, format, output ?? ctx.stdout);
   },
 };
 
@@ -99,7 +99,7 @@ export const imageLoad: Command = {
     if (!input && ctx.stdin.isTTY) {
       throw invalidArgument('requested load from stdin, but stdin is empty');
     }
-    const engine = ctx.engine();
+    const engine = await ctx.engine();
     const loaded = await engine.loadImages(await engine.openInput(input ?? '-', ctx.stdin));
     for (const img of loaded) {
       for (const r of img.retagged) {

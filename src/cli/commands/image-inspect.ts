@@ -27,7 +27,7 @@ export const imageInspect: Command = {
     let failed = false;
     for (const name of ctx.args) {
       try {
-        docs.push(dockerImageInspect(await ctx.engine().inspectImage(name)));
+        docs.push(dockerImageInspect(await (await ctx.engine()).inspectImage(name)));
       } catch (e) {
         if ((e as { kind?: string }).kind !== 'NotFound') throw e;
         ctx.err(`Error: ${(e as Error).message}`);
@@ -72,7 +72,7 @@ export const imageHistory: Command = {
     { name: 'quiet', short: 'q', type: 'bool', description: 'Only show image IDs' },
   ],
   async run(ctx) {
-    const items = await ctx.engine().imageHistory(ctx.args[0]!);
+    const items = await (await ctx.engine()).imageHistory(ctx.args[0]!);
     const noTrunc = ctx.flags.bool('no-trunc');
     const human = ctx.flags.bool('human');
     const rows = items.map((h) => ({

@@ -92,7 +92,9 @@ export const imageList: Command = {
     { name: 'quiet', short: 'q', type: 'bool', description: 'Only show image IDs' },
   ],
   async run(ctx) {
-    const images = await ctx.engine().listImages({
+    const images = await (
+      await ctx.engine()
+    ).listImages({
       all: ctx.flags.bool('all'),
       filters: ctx.flags.list('filter'),
       reference: ctx.args[0],

@@ -11,7 +11,7 @@ export const imageTag: Command = {
   args: { min: 2, max: 2 },
   flags: [],
   async run(ctx) {
-    await ctx.engine().tagImage(ctx.args[0]!, ctx.args[1]!);
+    await (await ctx.engine()).tagImage(ctx.args[0]!, ctx.args[1]!);
   },
 };
 
@@ -27,17 +27,16 @@ export const imageRemove: Command = {
   ],
   async run(ctx) {
     let failed = false;
-    await ctx
-      .engine()
-      .removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
-        if (result instanceof Error) {
-          ctx.err(`Error: ${result.message}`);
-          failed = true;
-          return;
-        }
-        for (const u of result.untagged) ctx.out(`Untagged: ${u}`);
-        for (const d of result.deleted) ctx.out(`Deleted: ${d}`);
-      });
+    const engine = await ctx.engine();
+    await engine.removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
+      if (result instanceof Error) {
+        ctx.err(`Error: ${result.message}`);
+        failed = true;
+        return;
+      }
+      for (const u of result.untagged) ctx.out(`Untagged: ${u}`);
+      for (const d of result.deleted) ctx.out(`Deleted: ${d}`);
+    });
     return failed ? 1 : 0;
   },
 };
@@ -76,7 +75,7 @@ export const imagePrune: Command = {
   async run(ctx) {
     const all = ctx.flags.bool('all');
     if (!(await pruneConfirmed(ctx, all))) return;
-    const r = await ctx.engine().pruneImages({ all, filters: ctx.flags.list('filter') });
+    const r = await (await ctx.engine()).pruneImages({ all, filters: ctx.flags.list('filter') });
     if (r.untagged.length + r.deleted.length > 0) {
       ctx.out('Deleted Images:');
       for (const u of r.untagged) ctx.out(`untagged: ${u}`);
@@ -102,9 +101,10 @@ export const imageBuiltin: Command = {
     },
   ],
   async run(ctx) {
-    const { record } = await ctx
-      .engine()
-      .createBuiltinImage(ctx.args[0]!, { busybox: ctx.flags.string('from') });
+    const engine = await ctx.engine();
+    const { record } = await engine.createBuiltinImage(ctx.args[0]!, {
+      busybox: ctx.flags.string('from'),
+    });
     ctx.out(record.id);
   },
 };

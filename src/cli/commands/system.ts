@@ -29,7 +29,7 @@ export const systemDf: Command = {
     },
   ],
   async run(ctx) {
-    const du = await ctx.engine().diskUsage();
+    const du = await (await ctx.engine()).diskUsage();
     const rows = [
       {
         Type: 'Images',
@@ -51,7 +51,7 @@ export const systemCheck: Command = {
   args: { max: 0 },
   flags: [{ name: 'no-repair', type: 'bool', description: 'Only report problems, change nothing' }],
   async run(ctx) {
-    const { findings } = await ctx.engine().check({ repair: !ctx.flags.bool('no-repair') });
+    const { findings } = await (await ctx.engine()).check({ repair: !ctx.flags.bool('no-repair') });
     for (const f of findings) ctx.out(`${f.repaired ? 'repaired' : 'problem'}: ${f.problem}`);
     const left = findings.filter((f) => !f.repaired).length;
     if (findings.length === 0) ctx.out('the store is clean');
