@@ -3,7 +3,7 @@
 #
 # Measures, with hyperfine, on two deterministic rootfs tarballs
 #   (a) one 256 MiB incompressible file   (b) 2,000 small files of 1-4 KiB in 10 dirs
-#   import   berth import T REF        | docker import T REF
+#   import   berth import T REF        | docker import T REF  | floor: tar -xf T -C fresh-dir
 #   save     berth save -o F REF       | docker save -o F REF | skopeo copy oci:DIR docker-archive:F
 #   load     berth load -i F           | docker load -i F     | skopeo copy docker-archive:F oci:DIR
 # and the cold start of the CLI with 200 distinct images in the store:
@@ -21,7 +21,9 @@
 # Knobs: WORK (/tmp/berth-bench), RUNS (5), WARMUP (1), COLD_RUNS (20),
 #   COLD_WARMUP (3), N_TINY (200), BERTH (bin/berth of this checkout),
 #   PEERS ("docker skopeo"; empty = berth alone), ONLY ("a b cold": parts to run),
-#   KEEP_FIXTURES (1: keep the cached tarballs in $WORK/fixtures-image-store).
+#   KEEP_FIXTURES (1: keep the cached tarballs in $WORK/fixtures-image-store),
+#   SNAPSHOT (1: measure a private copy of bin/ + dist/ + the native addon, so a
+#   rebuild of the checkout during the run cannot change what is measured).
 # Touches: its own berth root $WORK/berth-root-image-store (deleted at the end),
 # scratch $WORK/image-store-scratch (deleted), and in docker only the images
 # berth-bench/img-a, berth-bench/img-b and berth-bench/tiny:NNN (deleted).
@@ -49,6 +51,7 @@ export BERTH_RUNROOT="$WORK/berth-runroot-image-store"
 FIX="$WORK/fixtures-image-store"
 SCR="$WORK/image-store-scratch"
 TS="$(date +%Y%m%d-%H%M%S)"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 RES="$WORK/results/image-store-$TS"
 MD="$WORK/results/image-store-$TS.md"
 
@@ -57,7 +60,6 @@ die() { log "FATAL: $*"; exit 1; }
 
 for t in hyperfine jq tar dd; do command -v "$t" >/dev/null || die "$t not found (run /work/shared/bench/setup-peers.sh)"; done
 [ -x "$BERTH" ] || die "berth not found at $BERTH (cd /work/main && npm run build)"
-"$BERTH" --version >/dev/null || die "$BERTH --version failed (is dist/berth.mjs built?)"
 
 has_peer() { case " $PEERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 HAVE_DOCKER=0; HAVE_SKOPEO=0
@@ -92,6 +94,28 @@ trap 'exit 130' INT TERM
 
 rm -rf "$BERTH_ROOT" "$BERTH_RUNROOT" "$SCR"
 mkdir -p "$FIX" "$SCR" "$RES"
+
+# SNAPSHOT=1 (default): run a private copy of the build (bin/, dist/, the
+# native addon), so a rebuild of the checkout during the run cannot mix two
+# builds or break a run half-way.
+if [ "${SNAPSHOT:-1}" = 1 ]; then
+  src="$(cd "$(dirname "$BERTH")/.." && pwd)"
+  for _ in $(seq 1 60); do [ -f "$src/dist/berth.mjs" ] && break; sleep 1; done
+  snap="$SCR/berth-build"
+  mkdir -p "$snap/bin" "$snap/native/build/Release"
+  cp -p "$BERTH" "$snap/bin/berth"
+  cp -rp "$src/dist" "$snap/dist"
+  if [ -d "$src/native/build/Release" ]; then
+    find "$src/native/build/Release" -maxdepth 1 -name '*.node' -exec cp -p {} "$snap/native/build/Release/" \;
+  fi
+  [ -e "$src/node_modules" ] && ln -s "$src/node_modules" "$snap/node_modules"
+  BERTH="$snap/bin/berth"
+  BUILD_INFO="snapshot of $src/dist taken $(date -u +%H:%M:%S), sha256 of its .mjs files $(cd "$snap" && find dist -name '*.mjs' | sort | xargs cat | sha256sum | cut -c1-12)"
+else
+  BUILD_INFO="$BERTH (no snapshot)"
+fi
+"$BERTH" --version >/dev/null || die "$BERTH --version failed (is dist/berth.mjs built?)"
+log "berth: $BUILD_INFO"
 
 # --------------------------------------------------------------- fixtures ----
 # Deterministic incompressible bytes: AES-CTR keystream of a fixed passphrase
@@ -190,6 +214,13 @@ measure_fixture() { # KEY TAR
     hf "import-$k-docker" "${hfo[@]}" --prepare "$(docker_rm "$ref")" -- docker import "$tar" "$ref"
     docker image inspect -f '{{.Id}}' "$ref" >/dev/null 2>&1 || docker import "$tar" "$ref" >/dev/null
   fi
+  # floor: GNU tar extracting the same tarball into a fresh directory on the
+  # filesystem of berth's root (no hashing, no store). It shows how fast this
+  # filesystem creates files during this run, which drifts a lot on these VMs.
+  local xd="$SCR/untar-$k"
+  BYTES[import-$k-tarx]=$tb
+  hf "import-$k-tarx" "${hfo[@]}" --prepare "bash -c 'rm -rf $xd; mkdir -p $xd; sync'" -- tar -xf "$tar" -C "$xd"
+  rm -rf "$xd"
 
   # save
   local fb="$SCR/berth-$k.tar" fd="$SCR/docker-$k.tar" fs="$SCR/skopeo-$k.tar"
@@ -265,13 +296,14 @@ ratio() {
   { [ "$1" = null ] || [ "$2" = null ]; } && { echo -; return; }
   awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'
 }
-row() { # OPERATION NAME-PREFIX [target]
-  local op="$1" p="$2" mb md ms
-  mb=$(median "$p-berth"); md=$(median "$p-docker"); ms=$(median "$p-skopeo")
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$op" \
-    "$(fmt_t "$mb")" "$(fmt_t "$md")" "$(fmt_t "$ms")" \
+row() { # OPERATION NAME-PREFIX
+  local op="$1" p="$2" mb md ms mx
+  mb=$(median "$p-berth"); md=$(median "$p-docker"); ms=$(median "$p-skopeo"); mx=$(median "$p-tarx")
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$op" \
+    "$(fmt_t "$mb")" "$(fmt_t "$md")" "$(fmt_t "$ms")" "$(fmt_t "$mx")" \
     "$(fmt_mbs "${BYTES[$p-berth]:-null}" "$mb")" "$(fmt_mbs "${BYTES[$p-docker]:-null}" "$md")" \
-    "$(fmt_mbs "${BYTES[$p-skopeo]:-null}" "$ms")" "$(ratio "$mb" "$md")"
+    "$(fmt_mbs "${BYTES[$p-skopeo]:-null}" "$ms")" "$(fmt_mbs "${BYTES[$p-tarx]:-null}" "$mx")" \
+    "$(ratio "$mb" "$md")"
 }
 mib() { [ "${1:-null}" = null ] && echo "?" || awk -v b="$1" 'BEGIN{printf "%.1f MB", b/1e6}'; }
 
@@ -280,11 +312,13 @@ mib() { [ "${1:-null}" = null ] && echo "?" || awk -v b="$1" 'BEGIN{printf "%.1f
   echo
   echo "Machine: $(nproc) vCPUs, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")."
   echo "Tools: $("$BERTH" --version | head -n1) (node $(node --version)), $( [ "$HAVE_DOCKER" = 1 ] && docker version --format 'docker CLI {{.Client.Version}} / dockerd {{.Server.Version}}' || echo 'no docker'), $( [ "$HAVE_SKOPEO" = 1 ] && skopeo --version || echo 'no skopeo'), $(hyperfine --version)."
+  echo "berth build: $BUILD_INFO."
+  echo "loadavg at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "hyperfine -N, medians; import/save/load: $WARMUP warm-up + $RUNS runs; cold start: $COLD_WARMUP warm-ups + $COLD_RUNS runs."
   echo "Ratio = berth median / docker median (time: < 1 means berth is faster)."
   echo
-  echo "| operation | berth | docker | skopeo | berth MB/s | docker MB/s | skopeo MB/s | berth/docker |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| operation | berth | docker | skopeo | tar -x | berth MB/s | docker MB/s | skopeo MB/s | tar -x MB/s | berth/docker |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for k in a b; do
     want "$k" || continue
     if [ "$k" = a ]; then what="(a) ${BIG_MIB} MiB file"; else what="(b) $N_SMALL small files"; fi
@@ -307,6 +341,9 @@ mib() { [ "${1:-null}" = null ] && echo "?" || awk -v b="$1" 'BEGIN{printf "%.1f
   echo "OCI layout directory (written once by \`berth save --format oci\`) into a docker-archive,"
   echo "and its load copies a docker-archive into an OCI layout directory"
   echo "(\`--dest-oci-accept-uncompressed-layers\`): no image store, no snapshot to unpack or re-tar."
+  echo "\`tar -x\` is the floor of import: GNU tar extracting the same tarball into a fresh"
+  echo "directory on the filesystem of berth's root; it shows how fast the filesystem created"
+  echo "files during this run (on these VMs that drifts by up to 10x within minutes)."
   echo
   echo "Raw hyperfine JSON: $RES/"
 } >"$MD"

@@ -35,12 +35,13 @@ test('kill -9 during an import of a large tarball: check repairs, the retry succ
       env: { ...process.env, BERTH_ROOT: b.root },
       stdio: 'ignore',
     });
+    const exited = new Promise((resolve) => child.once('close', resolve));
     // wait until the import has started writing, then kill it hard
     for (let i = 0; i < 200 && (await listAll(path.join(b.root, 'snapshots'))).length < 3; i++)
       await sleep(10);
     await sleep(delayMs);
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
+    await exited;
     const report = await b.berth(['system', 'check']);
     assert.equal(report.code, 0, report.stdout + report.stderr);
     repaired += (report.stdout.match(/^repaired: /gm) ?? []).length;
