@@ -1,5 +1,5 @@
-// Runs every case of ../shared/conformance/oci-image-spec/cases.json (from the OCI image-spec's
-// own tests) through parseOciDocument and checks it agrees with the expected result.
+// Runs every case of test/conformance/oci-image-spec/cases.json (a copy of the OCI image-spec
+// tests' documents, from ../shared/conformance) and checks parseOciDocument agrees with each.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -29,7 +29,7 @@ interface Cases {
   cases: Case[];
 }
 
-const casesUrl = new URL('../../../shared/conformance/oci-image-spec/cases.json', import.meta.url);
+const casesUrl = new URL('../conformance/oci-image-spec/cases.json', import.meta.url);
 const { cases, dockerToOciMediaTypes } = JSON.parse(readFileSync(casesUrl, 'utf8')) as Cases;
 
 const kindOfSchema: Record<string, OciDocumentKind> = {
