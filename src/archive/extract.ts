@@ -51,6 +51,8 @@ class LayerApplier {
   private readonly dirTimes = new Map<string, number>();
   size = 0;
   entries = 0;
+  /** The mtime of the entry being applied. */
+  private currentMtime = 0;
 
   constructor(
     private readonly root: string,
@@ -108,6 +110,10 @@ class LayerApplier {
       fs.chownSync(p, below.stat.uid, below.stat.gid);
       fs.chmodSync(p, below.stat.mode & 0o7777);
       this.dirTimes.set(rel, below.stat.mtimeMs / 1000);
+    } else {
+      // a parent the tarball never listed: stamp it like the entry that needed it, so the same
+      // tarball always gives the same snapshot (and the same layer digest when re-written)
+      this.dirTimes.set(rel, this.currentMtime);
     }
     this.dirs.add(rel);
   }
@@ -134,6 +140,7 @@ class LayerApplier {
 
   async apply(h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
     this.entries++;
+    this.currentMtime = h.mtime;
     const rel = entryPath(h.name);
     const { parent, base } = splitPath(rel);
     if (rel === '') {

@@ -107,3 +107,18 @@ test('snapshot → layer → snapshot keeps whiteouts, opaque dirs, hardlinks an
   );
   assert.deepEqual(await collect(again), layer, 'the round trip gives the same bytes');
 });
+
+test('a tarball that omits its directories imports to the same layer every time', async (t) => {
+  const base = await tempDir(t);
+  const tar = craftTar([{ name: 'deep/er/file', data: 'x', mtime: 1_234_567_890 }]);
+  const digests = [];
+  for (const name of ['one', 'two']) {
+    const dir = path.join(base, name);
+    await fs.mkdir(dir);
+    await applyLayer(dir, chunksOf(tar));
+    assert.equal((await fs.stat(path.join(dir, 'deep/er'))).mtimeMs, 1_234_567_890_000);
+    digests.push(await digestOf(dir));
+    await new Promise((r) => setTimeout(r, 1100));
+  }
+  assert.equal(digests[0], digests[1]);
+});
