@@ -1,6 +1,6 @@
 /*
  * berth_native: the few system calls Node.js does not expose (mknod, extended attributes on
- * links, flock). Plain C against Node-API, synchronous, no dependencies.
+ * links, flock, mount). Plain C against Node-API, synchronous, no dependencies.
  *
  * Failures throw an Error shaped like Node's own fs errors: `code` is the errno name
  * ('EEXIST'), `errno` the negative errno, `syscall`, `path` when there is one, and the message
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -309,13 +310,48 @@ static napi_value js_flock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* mount(source, target, fstype, flags, data): mount(2). `flags` are MS_* bits; `data` the
+ * file-system options string ("" for none). Used for overlay root filesystems and binds. */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint32_t flags;
+  if (!get_args(env, info, 5, argv)) return NULL;
+  if (!get_uint32(env, argv[3], "flags", &flags)) return NULL;
+  char *source = get_string(env, argv[0], "source");
+  char *target = source ? get_string(env, argv[1], "target") : NULL;
+  char *fstype = target ? get_string(env, argv[2], "fstype") : NULL;
+  char *data = fstype ? get_string(env, argv[4], "data") : NULL;
+  if (data != NULL &&
+      mount(source, target, fstype[0] ? fstype : NULL, (unsigned long)flags, data[0] ? data : NULL) != 0)
+    throw_errno(env, errno, "mount", target);
+  free(data);
+  free(fstype);
+  free(target);
+  free(source);
+  return NULL;
+}
+
+/* umount2(target, flags): flags are MNT_DETACH (2), MNT_FORCE (1), UMOUNT_NOFOLLOW (8). */
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint32_t flags;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (!get_uint32(env, argv[1], "flags", &flags)) return NULL;
+  char *target = get_string(env, argv[0], "target");
+  if (target == NULL) return NULL;
+  if (umount2(target, (int)flags) != 0) throw_errno(env, errno, "umount2", target);
+  free(target);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback fn;
   } fns[] = {
       {"mknod", js_mknod},         {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
-      {"llistxattr", js_llistxattr}, {"flock", js_flock},
+      {"llistxattr", js_llistxattr}, {"flock", js_flock},         {"mount", js_mount},
+      {"umount2", js_umount2},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

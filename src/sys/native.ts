@@ -23,6 +23,8 @@ interface NativeAddon {
   lgetxattr(path: string, name: string): Buffer | undefined;
   llistxattr(path: string): string[];
   flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean;
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  umount2(target: string, flags: number): void;
 }
 
 const RELATIVE = path.join('native', 'build', 'Release', 'berth_native.node');
@@ -96,4 +98,31 @@ export function llistxattr(path: string): string[] {
  */
 export function flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean {
   return load().flock(fd, op, nonBlocking);
+}
+
+/** mount(2) flags berth uses. */
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+export const MS_REMOUNT = 0x20;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
+export const MNT_DETACH = 0x2;
+
+/** mount(2): `fstype` and `data` may be empty strings. */
+export function mount(
+  source: string,
+  target: string,
+  fstype: string,
+  flags: number,
+  data: string,
+): void {
+  load().mount(source, target, fstype, flags, data);
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags = 0): void {
+  load().umount2(target, flags);
 }

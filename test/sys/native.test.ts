@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:fs';
-import { lstat, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { lgetxattr, llistxattr, lsetxattr, mknod, nativeAddonPath } from '../../src/sys/native.js';
+import {
+  MNT_DETACH,
+  MS_NODEV,
+  MS_NOSUID,
+  lgetxattr,
+  llistxattr,
+  lsetxattr,
+  mknod,
+  mount,
+  nativeAddonPath,
+  umount2,
+} from '../../src/sys/native.js';
 
 /** glibc's makedev(), to check st_rdev. */
 const makedev = (major: number, minor: number) =>
@@ -142,5 +153,28 @@ describe('native addon', () => {
         });
       }
     });
+  });
+});
+
+describe('mount', () => {
+  it('mounts a tmpfs and unmounts it; errors name the target', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-mount-'));
+    try {
+      mount('tmpfs', dir, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=1m,mode=0700');
+      await writeFile(path.join(dir, 'x'), 'in tmpfs');
+      const mounts = await readFile('/proc/self/mounts', 'utf8');
+      assert.ok(mounts.includes(` ${dir} tmpfs `));
+      umount2(dir, MNT_DETACH);
+      assert.deepEqual(await readdir(dir), []);
+      assert.throws(
+        () => umount2(dir),
+        (e: NodeJS.ErrnoException) => e.code === 'EINVAL' && e.path === dir,
+      );
+      assert.throws(() => mount('none', path.join(dir, 'missing'), 'tmpfs', 0, ''), {
+        code: 'ENOENT',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
