@@ -1,0 +1,150 @@
+/**
+ * The per-container monitor (native/monitor/berth-monitor, C): it starts the container through
+ * runc, holds its stdio or PTY, writes its log, records its exit and applies its restart policy,
+ * long after the berth command that started it has exited.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BerthError, failedPrecondition, internal } from '../core/errors.js';
+import { readJsonFile } from '../sys/atomic-file.js';
+import { processAlive } from '../sys/process.js';
+import type { RestartPolicy } from './container-record.js';
+
+export interface MonitorOptions {
+  id: string;
+  bundle: string;
+  runtimeRoot: string;
+  stateDir: string;
+  logPath: string;
+  logMaxSize: number;
+  logMaxFiles: number;
+  tty: boolean;
+  stdin: boolean;
+  stdinOnce: boolean;
+  restart: RestartPolicy;
+  cgroupPath: string;
+  exitCommand?: string[];
+}
+
+/** What the monitor writes after each exit of the container. */
+export interface ExitInfo {
+  exitCode: number;
+  oomKilled: boolean;
+  finishedAt: string;
+  restartCount: number;
+  final: boolean;
+}
+
+/** What the monitor writes at each start. */
+export interface RunInfo {
+  status: 'running' | 'restarting';
+  pid: number;
+  startedAt: string;
+  restartCount: number;
+}
+
+const RELATIVE = path.join('native', 'monitor', 'berth-monitor');
+
+export function monitorBinary(): string {
+  const override = process.env['BERTH_MONITOR'];
+  if (override) return override;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, RELATIVE);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir)
+      throw failedPrecondition('berth-monitor is not built: run make -C native/monitor');
+  }
+}
+
+const restartArg = (p: RestartPolicy) =>
+  p.name === 'on-failure' && p.maximumRetryCount > 0 ? `on-failure:${p.maximumRetryCount}` : p.name;
+
+/**
+ * Start the container under a new monitor. Resolves with the container's pid once it runs;
+ * rejects with runc's reason when it cannot start (the caller maps it to 125/126/127).
+ */
+export async function startMonitor(o: MonitorOptions): Promise<number> {
+  await fs.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+  await fs.rm(path.join(o.stateDir, 'exit.json'), { force: true });
+  const args = [
+    '--id',
+    o.id,
+    '--bundle',
+    o.bundle,
+    '--runtime-root',
+    o.runtimeRoot,
+    '--state-dir',
+    o.stateDir,
+    '--log-path',
+    o.logPath,
+    '--log-max-size',
+    String(o.logMaxSize),
+    '--log-max-files',
+    String(o.logMaxFiles),
+    '--restart',
+    restartArg(o.restart),
+    '--cgroup-path',
+    o.cgroupPath,
+    ...(o.tty ? ['--tty'] : []),
+    ...(o.stdin ? ['--stdin'] : []),
+    ...(o.stdinOnce ? ['--stdin-once'] : []),
+    ...(o.exitCommand
+      ? [
+          '--exit-command',
+          o.exitCommand[0]!,
+          ...o.exitCommand.slice(1).flatMap((a) => ['--exit-arg', a]),
+        ]
+      : []),
+  ];
+  const child = spawn(monitorBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c ?? 1));
+  });
+  const line = out.trim().split('\n').pop() ?? '';
+  let result: { pid?: number; error?: string } = {};
+  try {
+    result = JSON.parse(line) as typeof result;
+  } catch {
+    throw internal(`berth-monitor exited ${code}: ${err.trim() || out.trim() || 'no output'}`);
+  }
+  if (code === 0 && result.pid) return result.pid;
+  throw new BerthError(
+    'FailedPrecondition',
+    result.error ?? (err.trim() || `berth-monitor exited ${code}`),
+  );
+}
+
+export const readRunInfo = (stateDir: string) =>
+  readJsonFile<RunInfo>(path.join(stateDir, 'state.json'));
+export const readExitInfo = (stateDir: string) =>
+  readJsonFile<ExitInfo>(path.join(stateDir, 'exit.json'));
+
+/** The monitor's pid if it is still running. */
+export async function monitorPid(stateDir: string): Promise<number | undefined> {
+  const text = await fs.readFile(path.join(stateDir, 'monitor.pid'), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return pid > 0 && processAlive(pid) ? pid : undefined;
+}
+
+/** Tell the monitor something through its control FIFO (`stop`, `resize R C`). */
+export async function tellMonitor(stateDir: string, line: string): Promise<void> {
+  const fifo = path.join(stateDir, 'ctl');
+  let fh: fs.FileHandle | undefined;
+  try {
+    // O_NONBLOCK: never hang on a FIFO whose reader is gone
+    fh = await fs.open(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    await fh.write(`${line}\n`);
+  } catch {
+    // no monitor listening: nothing to tell
+  } finally {
+    await fh?.close();
+  }
+}
