@@ -57,7 +57,11 @@ function commandHelp(c: Command): string {
   return s;
 }
 
-const groups: Record<string, string> = { image: 'Manage images', system: 'Manage berth' };
+const groups: Record<string, string> = {
+  image: 'Manage images',
+  system: 'Manage berth',
+  volume: 'Manage volumes',
+};
 
 function mainHelp(): string {
   const top = commands.flatMap((c) =>
@@ -176,13 +180,16 @@ export async function main(
               : `at most ${max} argument${max === 1 ? '' : 's'}`;
       throw new UsageError(`"${spell(command.path)}" requires ${expect}.`);
     }
-    const root = global.has('root')
-      ? global.string('root')!
-      : env['BERTH_ROOT'] || global.string('root')!;
+    // a flag wins over the environment, which wins over the default
+    const setting = (flag: string, variable: string) =>
+      global.has(flag) ? global.string(flag)! : env[variable] || global.string(flag)!;
+    const root = setting('root', 'BERTH_ROOT');
+    const runroot = setting('runroot', 'BERTH_RUNROOT');
     let engine: Promise<Engine> | undefined;
     const ctx: Context = {
       ...io,
-      engine: () => (engine ??= import('../engine/engine.js').then((m) => new m.Engine({ root }))),
+      engine: () =>
+        (engine ??= import('../engine/engine.js').then((m) => new m.Engine({ root, runroot }))),
       flags,
       args: parsed.args,
       out,

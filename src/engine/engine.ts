@@ -36,6 +36,9 @@ import { removeFromDb, removeImages, type RemoveResult } from '../image/remove.j
 import { findImage, resolveImage, tagsOf, type ImageDb, type ImageRecord } from '../image/store.js';
 import { openStores, withContentLease, withGcLock, type Stores } from '../image/stores.js';
 import type { StoredImage } from '../image/write.js';
+import { ContainerStore } from '../runtime/container-store.js';
+import { VolumeStore } from '../volume/store.js';
+import { VolumeService } from './volumes.js';
 import {
   labelsMatch,
   parseBoolFilter,
@@ -48,6 +51,8 @@ import {
 export interface EngineOptions {
   /** State root (default /var/lib/berth). */
   root: string;
+  /** Runtime state root, on tmpfs (default /run/berth). */
+  runroot?: string;
 }
 
 export interface ImageSummary {
@@ -108,10 +113,19 @@ function summarize(db: ImageDb, img: ImageRecord): ImageSummary {
 export class Engine {
   readonly stores: Stores;
   readonly platform: Platform;
+  readonly containers: ContainerStore;
+  readonly volumes: VolumeService;
+  readonly runroot: string;
 
   constructor(readonly opts: EngineOptions) {
     this.stores = openStores(opts.root);
     this.platform = hostPlatform(process.arch, process.platform);
+    this.runroot = opts.runroot ?? '/run/berth';
+    this.containers = new ContainerStore(path.join(opts.root, 'containers'));
+    this.volumes = new VolumeService(
+      new VolumeStore(path.join(opts.root, 'volumes')),
+      this.containers,
+    );
   }
 
   /** Check a `--platform` value against the host: berth runs images of its own platform only. */

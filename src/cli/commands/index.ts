@@ -6,6 +6,7 @@ import { imageList } from './image-list.js';
 import { imageBuiltin, imagePrune, imageRemove, imageTag } from './image-manage.js';
 import { systemCheck, systemDf } from './system.js';
 import { versionCommand } from './version.js';
+import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
   imageList,
@@ -21,4 +22,9 @@ export const commands: Command[] = [
   systemCheck,
   systemDf,
   versionCommand,
+  volumeCreate,
+  volumeInspect,
+  volumeList,
+  volumePrune,
+  volumeRemove,
 ];
