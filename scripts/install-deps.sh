@@ -26,4 +26,5 @@ fi
 
 [ -f native/build/Release/berth_native.node ] && [ native/build/Release/berth_native.node -nt native/berth_native.c ] ||
   npm run --silent build:native
+make -s -C native/monitor
 npm run --silent build

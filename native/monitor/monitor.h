@@ -1,0 +1,104 @@
+/*
+ * berth-monitor: the per-container monitor (berth's conmon). One process per container: it
+ * starts the container through runc, outlives the berth CLI, forwards the container's output to
+ * the json-file log and to attach clients, feeds its stdin, applies the restart policy and
+ * records each exit in the state directory.
+ *
+ * Files: args.c (options), util.c (time, JSON, atomic files), jsonlog.c (json-file log with
+ * rotation), attach.c (attach.sock clients and the container's stdin), runtime.c (runc and
+ * cgroup OOM counters), main.c (daemonizing, handshake, event loop, restart policy).
+ */
+#ifndef BERTH_MONITOR_H
+#define BERTH_MONITOR_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum restart_policy { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
+
+struct config {
+  const char *id;
+  const char *bundle;
+  const char *runtime;
+  const char *runtime_root; /* NULL: runc's default */
+  const char *state_dir;
+  const char *log_path; /* NULL: no log */
+  long long log_max_size; /* 0: never rotate */
+  int log_max_files;
+  bool tty, open_stdin, stdin_once;
+  enum restart_policy restart;
+  int restart_max; /* on-failure:N; 0 = unlimited */
+  const char *cgroup_path; /* NULL: no OOM detection */
+  char **exit_argv; /* NULL, or { exit command, args..., NULL } */
+};
+
+extern struct config cfg;
+/* The state directory, open for the *at() calls (its path may be longer than sun_path). */
+extern int state_dirfd;
+
+/* Output streams, numbered as in Docker's attach framing. */
+enum { STREAM_STDIN = 0, STREAM_STDOUT = 1, STREAM_STDERR = 2 };
+
+/* args.c: parse the command line into cfg; on error fill err and return -1. */
+int parse_args(int argc, char **argv, char *err, size_t errlen);
+
+/* util.c */
+#define TIME_LEN 40
+void format_time(char out[TIME_LEN], const struct timespec *ts); /* RFC3339Nano, UTC */
+void now_string(char out[TIME_LEN]);
+long long monotonic_ms(void);
+/* Go encoding/json string escaping (without quotes); out needs 6 * n + 1 bytes. */
+size_t json_escape(char *out, const char *in, size_t n);
+/* Write a file in the state directory atomically (temp file + rename). */
+int write_state_file(const char *name, const char *data, size_t len);
+int set_nonblock(int fd);
+/* write() all of buf to a blocking fd, retrying on EINTR; -1 on error. */
+int write_all(int fd, const void *buf, size_t len);
+/* A path to a socket in the state directory short enough for sun_path. */
+int state_sock_path(char *out, size_t outlen, const char *name, pid_t via_pid);
+
+/* jsonlog.c */
+int log_open(void);
+void log_data(int stream, const char *data, size_t n); /* splits lines, buffers a partial one */
+void log_flush(int stream);                             /* write the partial line (EOF) */
+
+/* attach.c */
+int attach_listen(void);
+#define ATTACH_MAX_CLIENTS 64
+#define ATTACH_MAX_POLL (ATTACH_MAX_CLIENTS + 2) /* clients, listener, stdin */
+/* Append the listener's, clients' and stdin's pollfds to pfd; returns how many. */
+int attach_poll_fill(struct pollfd *pfd);
+void attach_poll_handle(const struct pollfd *pfd, int n);
+/* Output to every client: framed for stream 1/2, raw for STREAM_STDIN(0) (the tty). */
+void attach_broadcast(int stream, const char *data, size_t n);
+/* Flush pending output (bounded by deadline_ms) and close every client. */
+void attach_close_clients(long long deadline_ms);
+/* The container's stdin for the current run: a pipe write end or the pty master, or -1. */
+void attach_set_stdin(int fd, bool is_pty);
+void attach_close_stdin(void);
+void attach_close_listener(void);
+
+/* runtime.c */
+struct run {
+  pid_t pid;
+  int out_fd, err_fd; /* pipes, or out_fd = pty master with --tty; -1 when closed */
+  int stdin_fd;       /* pipe write end, or -1 */
+  long long oom_base; /* the cgroup's oom_kill count after create, -1 unknown */
+  long long started_ms;
+};
+/* runc create + start. On failure fills err with runc's message and returns -1. */
+int runtime_start(struct run *r, char *err, size_t errlen);
+void runtime_delete(void);
+/* The cgroup's OOM kill counter, or -1 when it cannot be read. */
+long long oom_kill_count(void);
+/* An fd open on /dev/null. */
+int devnull(void);
+/* posix_spawn with the given stdio and default signal handling; returns pid or -1. */
+pid_t spawn(char *const argv[], int in, int out, int errfd, bool new_session);
+/* Reap a child we are waiting for synchronously; other children stay for the main loop. */
+int wait_child(pid_t pid);
+
+#endif
