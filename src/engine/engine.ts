@@ -39,6 +39,10 @@ import type { StoredImage } from '../image/write.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { VolumeStore } from '../volume/store.js';
 import { VolumeService } from './volumes.js';
+import { createContainer } from './container-create.js';
+import type { CreateRequest } from './container-request.js';
+import { ContainerService } from './containers.js';
+import type { ContainerRecord } from '../runtime/container-record.js';
 import {
   labelsMatch,
   parseBoolFilter,
@@ -53,6 +57,8 @@ export interface EngineOptions {
   root: string;
   /** Runtime state root, on tmpfs (default /run/berth). */
   runroot?: string;
+  /** How to run berth itself (argv prefix), for the monitor's exit command. */
+  selfCommand?: string[];
 }
 
 export interface ImageSummary {
@@ -113,18 +119,33 @@ function summarize(db: ImageDb, img: ImageRecord): ImageSummary {
 export class Engine {
   readonly stores: Stores;
   readonly platform: Platform;
-  readonly containers: ContainerStore;
+  readonly containers: ContainerService;
   readonly volumes: VolumeService;
   readonly runroot: string;
+  private readonly volumeStore: VolumeStore;
 
   constructor(readonly opts: EngineOptions) {
     this.stores = openStores(opts.root);
     this.platform = hostPlatform(process.arch, process.platform);
     this.runroot = opts.runroot ?? '/run/berth';
-    this.containers = new ContainerStore(path.join(opts.root, 'containers'));
-    this.volumes = new VolumeService(
-      new VolumeStore(path.join(opts.root, 'volumes')),
-      this.containers,
+    const containerStore = new ContainerStore(path.join(opts.root, 'containers'));
+    this.volumeStore = new VolumeStore(path.join(opts.root, 'volumes'));
+    this.volumes = new VolumeService(this.volumeStore, containerStore);
+    this.containers = new ContainerService(
+      this.stores,
+      containerStore,
+      this.volumeStore,
+      this.runroot,
+      opts.selfCommand ?? [process.execPath, process.argv[1]!],
+      opts.root,
+    );
+  }
+
+  /** `create`: a container from an image, ready to start. */
+  async createContainer(req: CreateRequest): Promise<ContainerRecord> {
+    return createContainer(
+      { stores: this.stores, containers: this.containers.containers, volumes: this.volumeStore },
+      req,
     );
   }
 

@@ -68,7 +68,7 @@ const restartArg = (p: RestartPolicy) =>
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
   await fs.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-  await fs.rm(path.join(o.stateDir, 'exit.json'), { force: true });
+  for (const f of ['exit.json', 'state.json']) await fs.rm(path.join(o.stateDir, f), { force: true });
   const args = [
     '--id',
     o.id,

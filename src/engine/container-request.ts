@@ -1,0 +1,54 @@
+/**
+ * What creating a container takes: Docker's create request (Config + HostConfig), with values
+ * already parsed from flag syntax (the CLI parses `-m 32m`, the API receives bytes).
+ */
+import type { MountSpec, TmpfsSpec } from '../core/mount-spec.js';
+import type { HealthcheckConfig } from '../core/oci.js';
+import type { RestartPolicy } from '../runtime/container-record.js';
+
+export interface CreateRequest {
+  name?: string;
+  image: string;
+  /** The command after the image; absent keeps the image's Cmd. */
+  cmd?: string[];
+  /** `--entrypoint`: absent keeps the image's; `['']` resets it. */
+  entrypoint?: string[] | null;
+  /** `KEY=value` (already merged from --env-file and -e). */
+  env: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  healthcheck?: HealthcheckConfig;
+  hostConfig: {
+    autoRemove: boolean;
+    restartPolicy: RestartPolicy;
+    /** `-v` specs as given. */
+    binds: string[];
+    /** `--mount`, parsed. */
+    mounts: MountSpec[];
+    tmpfs: TmpfsSpec[];
+    networkMode: string;
+    memory: number;
+    memorySwap: number;
+    nanoCpus: number;
+    cpuShares: number;
+    pidsLimit: number;
+    ulimits: { name: string; soft: number; hard: number }[];
+    readonlyRootfs: boolean;
+    privileged: boolean;
+    capAdd: string[];
+    capDrop: string[];
+    securityOpt: string[];
+    init: boolean;
+    logConfig: { maxSize: number; maxFile: number };
+    dns: string[];
+    dnsSearch: string[];
+    extraHosts: string[];
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Container operations after creation: start (under a monitor), stop, kill, remove, wait,
+ * list, logs, and the cleanup that runs when a container has finally exited.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError, conflict, failedPrecondition } from '../core/errors.js';
+import { parseSignal } from '../core/signals.js';
+import { run } from '../sys/exec.js';
+import type { Stores } from '../image/stores.js';
+import type { ContainerRecord, ContainerState } from '../runtime/container-record.js';
+import type { ContainerStore } from '../runtime/container-store.js';
+import { readLogs, type LogEntry, type LogReadOptions } from '../runtime/logs.js';
+import { startMonitor, tellMonitor } from '../runtime/monitor.js';
+import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
+import { Runc } from '../runtime/runc.js';
+import { currentState } from '../runtime/state.js';
+import type { VolumeStore } from '../volume/store.js';
+import { ANONYMOUS_LABEL } from './container-mounts.js';
+
+/** A container start that failed the way Docker reports with 126 or 127. */
+export class StartError extends BerthError {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super('FailedPrecondition', message);
+  }
+}
+
+export interface ContainerView {
+  record: ContainerRecord;
+  state: ContainerState;
+}
+
+const CGROUP_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
+
+export class ContainerService {
+  readonly runc: Runc;
+
+  constructor(
+    private readonly stores: Stores,
+    readonly containers: ContainerStore,
+    private readonly volumes: VolumeStore,
+    readonly runroot: string,
+    /** How to run berth itself (the monitor's exit command). */
+    private readonly selfCommand: string[],
+    private readonly root: string,
+  ) {
+    this.runc = new Runc(path.join(runroot, 'runc'));
+  }
+
+  stateDir(id: string): string {
+    return path.join(this.runroot, id);
+  }
+
+  logPath(id: string): string {
+    return path.join(this.containers.dir(id), `${id}-json.log`);
+  }
+
+  async view(idOrName: string): Promise<ContainerView> {
+    const record = await this.containers.resolve(idOrName);
+    return { record, state: await currentState(record, this.stateDir(record.id)) };
+  }
+
+  async list(): Promise<ContainerView[]> {
+    const records = await this.containers.list();
+    return Promise.all(
+      records.map(async (record) => ({
+        record,
+        state: await currentState(record, this.stateDir(record.id)),
+      })),
+    );
+  }
+
+  /** Start a created or exited container; a running one is left alone (as Docker does). */
+  async start(idOrName: string, io: { stdin: boolean } = { stdin: false }): Promise<ContainerView> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status === 'running' || state.status === 'restarting') return { record, state };
+    if (state.status === 'paused')
+      throw conflict(`cannot start a paused container, try unpause instead`);
+    await this.cleanup(record.id, { remove: false }); // leftovers of the previous run
+    const dir = this.containers.dir(record.id);
+    await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
+    try {
+      await this.copyUpVolumes(record);
+      const pid = await startMonitor({
+        id: record.id,
+        bundle: dir,
+        runtimeRoot: this.runc.root,
+        stateDir: this.stateDir(record.id),
+        logPath: this.logPath(record.id),
+        logMaxSize: record.hostConfig.logConfig.maxSize,
+        logMaxFiles: record.hostConfig.logConfig.maxFile,
+        tty: record.config.Tty,
+        stdin: record.config.OpenStdin,
+        stdinOnce: record.config.StdinOnce && io.stdin,
+        restart: record.hostConfig.restartPolicy,
+        cgroupPath: `/berth/${record.id}`,
+        exitCommand: [
+          ...this.selfCommand,
+          '--root',
+          this.root,
+          '--runroot',
+          this.runroot,
+          'container',
+          'cleanup',
+          record.id,
+        ],
+      });
+      const updated = await this.containers.update(record.id, (r) => {
+        r.state = {
+          ...r.state,
+          status: 'running',
+          pid,
+          startedAt: new Date().toISOString(),
+          exitCode: 0,
+          oomKilled: false,
+          error: '',
+        };
+        r.startCount++;
+      });
+      return { record: updated, state: await currentState(updated, this.stateDir(record.id)) };
+    } catch (e) {
+      await unmountRootfs(dir);
+      await this.removeCgroups(record.id);
+      const message = (e as Error).message;
+      const exitCode = /executable file not found|no such file or directory/.test(message)
+        ? 127
+        : /permission denied/.test(message)
+          ? 126
+          : 125;
+      await this.containers.update(record.id, (r) => {
+        r.state = {
+          ...r.state,
+          status: r.startCount > 0 ? 'exited' : 'created',
+          error: message,
+          exitCode: exitCode === 125 ? 128 : exitCode,
+        };
+      });
+      throw new StartError(`failed to create task for container: ${message}`, exitCode);
+    }
+  }
+
+  /** Docker's copy-up: a new volume starts with what the image has at its mount point. */
+  private async copyUpVolumes(record: ContainerRecord): Promise<void> {
+    const pending = record.mounts.filter(
+      (m) => m.type === 'volume' && (m as { copyUp?: boolean }).copyUp,
+    );
+    if (pending.length === 0) return;
+    const rootfs = path.join(this.containers.dir(record.id), 'rootfs');
+    for (const m of pending) {
+      const from = path.join(rootfs, m.destination);
+      const vol = await this.volumes.get(m.source);
+      const st = await fs.lstat(from).catch(() => undefined);
+      if (vol && st?.isDirectory() && (await fs.readdir(vol.mountpoint)).length === 0) {
+        await run('cp', ['-a', '--', `${from}/.`, vol.mountpoint]);
+      }
+    }
+    await this.containers.update(record.id, (r) => {
+      for (const m of r.mounts) delete (m as { copyUp?: boolean }).copyUp;
+    });
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<ContainerRecord> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status !== 'running' && state.status !== 'paused') {
+      throw conflict(`Cannot kill container: ${idOrName}: Container ${record.id} is not running`);
+    }
+    await this.runc.kill(record.id, parseSignal(signal));
+    return record;
+  }
+
+  /** Wait until the container has exited for good (or `timeoutMs` passed); its state then. */
+  async waitExit(
+    id: string,
+    timeoutMs = Infinity,
+    signal?: AbortSignal,
+  ): Promise<ContainerState | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+      const { state } = await this.view(id);
+      if (state.status === 'exited' || state.status === 'created' || state.status === 'dead')
+        return state;
+      if (Date.now() >= deadline || signal?.aborted) return undefined;
+      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  /** Stop: the stop signal, up to `timeout` seconds, then SIGKILL (Docker's 10 s by default). */
+  async stop(idOrName: string, timeout?: number): Promise<ContainerRecord> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'restarting')
+      return record;
+    const stateDir = this.stateDir(record.id);
+    await tellMonitor(stateDir, 'stop');
+    if (state.status === 'paused') await this.runc.resume(record.id).catch(() => undefined);
+    const seconds = timeout ?? record.config.StopTimeout ?? 10;
+    const sig = parseSignal(record.config.StopSignal ?? 'SIGTERM');
+    await this.runc.kill(record.id, sig).catch(() => undefined);
+    if (!(await this.waitExit(record.id, seconds * 1000))) {
+      await this.runc.kill(record.id, 9, true).catch(() => undefined);
+      if (!(await this.waitExit(record.id, 30_000)))
+        throw failedPrecondition(`container ${record.id} did not exit after SIGKILL`);
+    }
+    await this.cleanup(record.id, { remove: false });
+    return record;
+  }
+
+  /**
+   * After the final exit: unmount the root file system, delete the runc container and its
+   * cgroups, record the exit, and remove the container if it was run with --rm. Idempotent;
+   * the monitor runs it (through `berth container cleanup`), and stop/rm run it too.
+   */
+  async cleanup(id: string, opts: { remove?: boolean } = {}): Promise<void> {
+    const record = await this.containers.get(id);
+    if (!record) return;
+    const state = await currentState(record, this.stateDir(id));
+    if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting')
+      return;
+    await this.runc.delete(id);
+    await unmountRootfs(this.containers.dir(id));
+    await this.removeCgroups(id);
+    if (record.state.status !== 'created') {
+      await this.containers.update(id, (r) => {
+        r.state = { ...state };
+      });
+    }
+    if ((opts.remove ?? true) && record.hostConfig.autoRemove) await this.destroy(record, true);
+  }
+
+  private async removeCgroups(id: string): Promise<void> {
+    for (const root of CGROUP_ROOTS) {
+      const controllers = root.endsWith('unified')
+        ? ['']
+        : await fs.readdir(root).catch(() => [] as string[]);
+      for (const c of controllers) {
+        if (c === 'unified') continue;
+        await fs.rmdir(path.join(root, c, 'berth', id)).catch(() => undefined);
+      }
+    }
+  }
+
+  private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
+    await this.containers.remove(record.id);
+    await fs.rm(this.stateDir(record.id), { recursive: true, force: true });
+    if (!removeAnonymousVolumes) return;
+    for (const m of record.mounts) {
+      if (m.type !== 'volume') continue;
+      const v = await this.volumes.get(m.source);
+      if (v && v.labels[ANONYMOUS_LABEL] !== undefined) {
+        const users = (await this.containers.list()).filter((c) =>
+          c.mounts.some((x) => x.type === 'volume' && x.source === m.source),
+        );
+        if (users.length === 0) await this.volumes.remove(m.source, []);
+      }
+    }
+  }
+
+  /** `rm`: refused for a running container unless forced; `volumes` removes anonymous volumes. */
+  async remove(
+    idOrName: string,
+    opts: { force?: boolean; volumes?: boolean },
+  ): Promise<ContainerRecord> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting') {
+      if (!opts.force) {
+        throw conflict(
+          `cannot remove container "/${record.name}": container is ${state.status}: stop the container before removing or force remove`,
+        );
+      }
+      await tellMonitor(this.stateDir(record.id), 'stop');
+      await this.runc.kill(record.id, 9, true).catch(() => undefined);
+      if (state.status === 'paused') await this.runc.resume(record.id).catch(() => undefined);
+      await this.waitExit(record.id, 30_000);
+    }
+    await this.cleanup(record.id, { remove: false });
+    await this.destroy(record, opts.volumes ?? false);
+    return record;
+  }
+
+  logs(record: ContainerRecord, opts: LogReadOptions): AsyncGenerator<LogEntry> {
+    return readLogs(this.logPath(record.id), record.hostConfig.logConfig.maxFile, {
+      ...opts,
+      running: async () => {
+        const s = (await this.view(record.id)).state.status;
+        return s === 'running' || s === 'restarting' || s === 'paused';
+      },
+    });
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status !== 'running') throw conflict(`Container ${record.id} is not running`);
+    await this.runc.pause(record.id);
+    await this.containers.update(record.id, (r) => void (r.state.status = 'paused'));
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const { record, state } = await this.view(idOrName);
+    if (state.status !== 'paused') throw conflict(`Container ${record.id} is not paused`);
+    await this.runc.resume(record.id);
+    await this.containers.update(record.id, (r) => void (r.state.status = 'running'));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A container's current state, from its record and what its monitor has written since. The
+ * record is the memory (it survives reboots); the monitor's files are the news.
+ */
+import { readExitInfo, readRunInfo, monitorPid } from './monitor.js';
+import type { ContainerRecord, ContainerState } from './container-record.js';
+
+export async function currentState(
+  record: ContainerRecord,
+  stateDir: string,
+): Promise<ContainerState> {
+  const s = { ...record.state };
+  if (s.status === 'created' || s.status === 'removing') return s;
+  const [run, exit, monitor] = await Promise.all([
+    readRunInfo(stateDir),
+    readExitInfo(stateDir),
+    monitorPid(stateDir),
+  ]);
+  // the monitor's files belong to the current run: starting a container clears the old ones
+  if (run) {
+    s.pid = run.pid;
+    s.startedAt = run.startedAt;
+    s.restartCount = run.restartCount;
+    if (s.status !== 'paused') s.status = run.status;
+  }
+  if (exit && (exit.final || !monitor)) {
+    s.status = 'exited';
+    s.exitCode = exit.exitCode;
+    s.oomKilled = exit.oomKilled;
+    s.finishedAt = exit.finishedAt;
+    s.restartCount = exit.restartCount;
+    s.pid = 0;
+  } else if (exit && !exit.final && monitor) {
+    s.status = 'restarting';
+    s.exitCode = exit.exitCode;
+    s.finishedAt = exit.finishedAt;
+  } else if (
+    (s.status === 'running' || s.status === 'paused' || s.status === 'restarting') &&
+    !monitor
+  ) {
+    // the monitor died without recording an exit (kill -9): the container is gone with it
+    s.status = 'exited';
+    s.pid = 0;
+    if (s.exitCode === 0) s.exitCode = 255;
+  }
+  return s;
+}
