@@ -28,6 +28,7 @@ enum {
   OPT_TTY,
   OPT_STDIN,
   OPT_STDIN_ONCE,
+  OPT_WAIT_ATTACH,
   OPT_RESTART,
   OPT_CGROUP_PATH,
   OPT_EXIT_COMMAND,
@@ -46,6 +47,7 @@ static const struct option options[] = {
     {"tty", no_argument, NULL, OPT_TTY},
     {"stdin", no_argument, NULL, OPT_STDIN},
     {"stdin-once", no_argument, NULL, OPT_STDIN_ONCE},
+    {"wait-attach", no_argument, NULL, OPT_WAIT_ATTACH},
     {"restart", required_argument, NULL, OPT_RESTART},
     {"cgroup-path", required_argument, NULL, OPT_CGROUP_PATH},
     {"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
@@ -146,6 +148,9 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
       break;
     case OPT_STDIN_ONCE:
       cfg.stdin_once = true;
+      break;
+    case OPT_WAIT_ATTACH:
+      cfg.wait_attach = true;
       break;
     case OPT_RESTART:
       if (parse_restart(optarg) < 0) {

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,16 @@ static void accept_clients(void) {
     clients[i] = (struct client){.fd = fd};
     if (i >= nclients) nclients = i + 1;
   }
+}
+
+void attach_accept_waiting(int timeout_ms) {
+  if (listen_fd < 0) return;
+  if (timeout_ms > 0 && nclients == 0) {
+    struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+    while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR) {
+    }
+  }
+  accept_clients();
 }
 
 static void stdin_close_now(void) {

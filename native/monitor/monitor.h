@@ -29,6 +29,8 @@ struct config {
   long long log_max_size; /* 0: never rotate */
   int log_max_files;
   bool tty, open_stdin, stdin_once;
+  /* before the first start, wait (up to 10 s) for an attach client, so it misses no output */
+  bool wait_attach;
   enum restart_policy restart;
   int restart_max; /* on-failure:N; 0 = unlimited */
   const char *cgroup_path; /* NULL: no OOM detection */
@@ -80,6 +82,8 @@ void attach_close_clients(long long deadline_ms);
 void attach_set_stdin(int fd, bool is_pty);
 void attach_close_stdin(void);
 void attach_close_listener(void);
+/* Accept queued clients; with timeout_ms > 0, wait that long for the first one. */
+void attach_accept_waiting(int timeout_ms);
 
 /* runtime.c */
 struct run {

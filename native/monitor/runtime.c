@@ -315,6 +315,10 @@ int runtime_start(struct run *r, char *err, size_t errlen) {
   r->oom_base = oom_kill_count();
 
   char *start[] = {"start", (char *)cfg.id, NULL};
+  /* clients that connected while the container was being created see all of its output */
+  static bool first_start = true;
+  attach_accept_waiting(cfg.wait_attach && first_start ? 10000 : 0);
+  first_start = false;
   unlinkat(state_dirfd, "runc.log", 0);
   status = run_runtime(start);
   if (status != 0) {

@@ -7,6 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Command, Context, Io } from './command.js';
 import { commands } from './commands/index.js';
 import { Flags, UsageError, flagUsages, parseFlags, type FlagSpec } from './flags.js';
+import { ExitError } from './exit-error.js';
 import { VERSION } from './version.js';
 
 const globalFlags: FlagSpec[] = [
@@ -58,6 +59,7 @@ function commandHelp(c: Command): string {
 }
 
 const groups: Record<string, string> = {
+  container: 'Manage containers',
   image: 'Manage images',
   system: 'Manage berth',
   volume: 'Manage volumes',
@@ -162,7 +164,7 @@ export async function main(
     const { command, rest: cmdArgs } = found;
     hint = `${spell(command.path)} --help`;
     const specs = [...command.flags, helpFlag];
-    const parsed = parseFlags(cmdArgs, specs, command.stopAtFirstArg ?? false);
+    const parsed = parseFlags(cmdArgs, specs, !command.stopAtFirstArg);
     const flags = new Flags(parsed.flags, specs);
     if (flags.bool('help')) {
       out(commandHelp(command));
@@ -197,6 +199,10 @@ export async function main(
     };
     return (await command.run(ctx)) ?? 0;
   } catch (e) {
+    if (e instanceof ExitError) {
+      if (e.message) err(`Error: ${e.message}`);
+      return e.code;
+    }
     if (e instanceof UsageError) {
       err(`berth: ${e.message}\nSee '${hint}'.`);
       return 125;

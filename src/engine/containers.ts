@@ -16,6 +16,8 @@ import { startMonitor, tellMonitor } from '../runtime/monitor.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
 import { Runc } from '../runtime/runc.js';
 import { currentState } from '../runtime/state.js';
+import { attach, connectAttach, pump, type AttachStreams } from '../runtime/attach.js';
+import type { Socket } from 'node:net';
 import type { VolumeStore } from '../volume/store.js';
 import { ANONYMOUS_LABEL } from './container-mounts.js';
 
@@ -75,7 +77,37 @@ export class ContainerService {
   }
 
   /** Start a created or exited container; a running one is left alone (as Docker does). */
-  async start(idOrName: string, io: { stdin: boolean } = { stdin: false }): Promise<ContainerView> {
+  /**
+   * `run` without -d: attach before the container starts (nothing is missed), start it, pump
+   * its I/O until it exits or the user detaches; the exit code (undefined when detached).
+   */
+  async runAttached(
+    id: string,
+    streams: AttachStreams,
+    stdin: boolean,
+  ): Promise<number | undefined> {
+    let socket: Socket | undefined;
+    try {
+      await this.start(id, {
+        stdin,
+        attachFirst: async (p) => {
+          socket = await connectAttach(p);
+        },
+      });
+    } catch (e) {
+      socket?.destroy();
+      throw e;
+    }
+    if (!socket) throw failedPrecondition(`could not attach to container ${id}`);
+    const { detached } = await pump(socket, streams);
+    if (detached) return undefined;
+    return (await this.waitExit(id))?.exitCode ?? 0;
+  }
+
+  async start(
+    idOrName: string,
+    io: { stdin: boolean; attachFirst?: (socketPath: string) => Promise<void> } = { stdin: false },
+  ): Promise<ContainerView> {
     const { record, state } = await this.view(idOrName);
     if (state.status === 'running' || state.status === 'restarting') return { record, state };
     if (state.status === 'paused')
@@ -98,6 +130,7 @@ export class ContainerService {
         stdinOnce: record.config.StdinOnce && io.stdin,
         restart: record.hostConfig.restartPolicy,
         cgroupPath: `/berth/${record.id}`,
+        attachFirst: io.attachFirst,
         exitCommand: [
           ...this.selfCommand,
           '--root',
@@ -288,6 +321,25 @@ export class ContainerService {
         return s === 'running' || s === 'restarting' || s === 'paused';
       },
     });
+  }
+
+  /** Bytes in the container's own layer (its upper directory). */
+  async size(id: string): Promise<number> {
+    let total = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else total += (await fs.lstat(p).catch(() => ({ size: 0 }))).size;
+      }
+    };
+    await walk(path.join(this.containers.dir(id), 'upper'));
+    return total;
+  }
+
+  /** Connect to a running container's I/O (see runtime/attach.ts). */
+  attach(id: string, streams: AttachStreams): Promise<{ detached: boolean }> {
+    return attach(this.stateDir(id), streams);
   }
 
   async pause(idOrName: string): Promise<void> {

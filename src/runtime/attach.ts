@@ -37,13 +37,25 @@ export function demultiplexer(stdout: Writable, stderr: Writable): (chunk: Buffe
  * Resolves with `detached` true in the second case.
  */
 export async function attach(stateDir: string, s: AttachStreams): Promise<{ detached: boolean }> {
-  const socket = net.createConnection(path.join(stateDir, 'attach.sock'));
+  return pump(await connectAttach(path.join(stateDir, 'attach.sock')), s);
+}
+
+/** Connect to an attach socket; output is held in the socket until `pump` reads it. */
+export async function connectAttach(socketPath: string): Promise<net.Socket> {
+  const socket = net.createConnection(socketPath);
+  socket.pause();
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', (e) => reject(unavailable(`cannot attach: ${e.message}`, e)));
   });
+  return socket;
+}
+
+/** Pump a connected attach socket until the container's output ends or the user detaches. */
+export async function pump(socket: net.Socket, s: AttachStreams): Promise<{ detached: boolean }> {
   const write = s.tty ? (c: Buffer) => s.stdout.write(c) : demultiplexer(s.stdout, s.stderr);
   socket.on('data', write);
+  socket.resume();
   let detached = false;
   const keys = s.detachKeys ?? Buffer.from([0x10, 0x11]);
   let matched = 0;

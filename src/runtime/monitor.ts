@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BerthError, failedPrecondition, internal } from '../core/errors.js';
 import { readJsonFile } from '../sys/atomic-file.js';
@@ -27,6 +28,11 @@ export interface MonitorOptions {
   restart: RestartPolicy;
   cgroupPath: string;
   exitCommand?: string[];
+  /**
+   * Attach before the container starts (so no output is missed): called once the monitor's
+   * attach socket listens; the monitor waits for that connection before `runc start`.
+   */
+  attachFirst?: (socketPath: string) => Promise<void>;
 }
 
 /** What the monitor writes after each exit of the container. */
@@ -68,7 +74,8 @@ const restartArg = (p: RestartPolicy) =>
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
   await fs.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-  for (const f of ['exit.json', 'state.json']) await fs.rm(path.join(o.stateDir, f), { force: true });
+  for (const f of ['exit.json', 'state.json'])
+    await fs.rm(path.join(o.stateDir, f), { force: true });
   const args = [
     '--id',
     o.id,
@@ -91,6 +98,7 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     ...(o.tty ? ['--tty'] : []),
     ...(o.stdin ? ['--stdin'] : []),
     ...(o.stdinOnce ? ['--stdin-once'] : []),
+    ...(o.attachFirst ? ['--wait-attach'] : []),
     ...(o.exitCommand
       ? [
           '--exit-command',
@@ -104,10 +112,19 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number>((resolve, reject) => {
+  const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (c) => resolve(c ?? 1));
   });
+  if (o.attachFirst) {
+    const socketPath = path.join(o.stateDir, 'attach.sock');
+    let done = false;
+    void exited.finally(() => (done = true));
+    // the socket exists (listening) before the monitor creates the container
+    for (let i = 0; i < 2000 && !done && !existsSync(socketPath); i++) await sleep(2);
+    if (!done) await o.attachFirst(socketPath);
+  }
+  const code = await exited;
   const line = out.trim().split('\n').pop() ?? '';
   let result: { pid?: number; error?: string } = {};
   try {

@@ -6,9 +6,35 @@ import { imageList } from './image-list.js';
 import { imageBuiltin, imagePrune, imageRemove, imageTag } from './image-manage.js';
 import { systemCheck, systemDf } from './system.js';
 import { versionCommand } from './version.js';
+import {
+  containerCleanup,
+  containerInspect,
+  containerKill,
+  containerLogs,
+  containerPause,
+  containerRemove,
+  containerStop,
+  containerUnpause,
+  containerWait,
+} from './container-manage.js';
+import { containerList } from './container-ps.js';
+import { containerCreate, containerRun, containerStart } from './container-run.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  containerCleanup,
+  containerCreate,
+  containerInspect,
+  containerKill,
+  containerList,
+  containerLogs,
+  containerPause,
+  containerRemove,
+  containerRun,
+  containerStart,
+  containerStop,
+  containerUnpause,
+  containerWait,
   imageList,
   imageBuiltin,
   imageHistory,

@@ -1,0 +1,257 @@
+/** `berth stop|kill|rm|wait|pause|unpause|logs|container inspect|container cleanup`. */
+import type { Engine } from '../../engine/engine.js';
+import { parseTimestamp } from '../../engine/time-filter.js';
+import { dockerContainerInspect } from '../../engine/docker-view.js';
+import type { Command, Context } from '../command.js';
+import { parseTemplate } from '../format/go-template.js';
+import { goJsonIndent } from '../output.js';
+
+/** Run `fn` for each named container, printing Docker's per-container error lines. */
+async function each(
+  ctx: Context,
+  fn: (engine: Engine, name: string) => Promise<string | void>,
+): Promise<number> {
+  const engine = await ctx.engine();
+  let failed = false;
+  for (const name of ctx.args) {
+    try {
+      const out = await fn(engine, name);
+      if (out !== undefined) ctx.out(out);
+    } catch (e) {
+      ctx.err(`Error response from daemon: ${(e as Error).message}`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+export const containerStop: Command = {
+  path: ['container', 'stop'],
+  aliases: [['stop']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Stop one or more running containers',
+  args: { min: 1 },
+  flags: [
+    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
+    {
+      name: 'time',
+      short: 't',
+      type: 'int',
+      description: 'Seconds to wait before killing the container',
+    },
+  ],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.stop(name, ctx.flags.int('time'));
+      return name;
+    }),
+};
+
+export const containerKill: Command = {
+  path: ['container', 'kill'],
+  aliases: [['kill']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Kill one or more running containers',
+  args: { min: 1 },
+  flags: [
+    {
+      name: 'signal',
+      short: 's',
+      type: 'string',
+      description: 'Signal to send to the container',
+      default: 'KILL',
+    },
+  ],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.kill(name, ctx.flags.string('signal'));
+      return name;
+    }),
+};
+
+export const containerRemove: Command = {
+  path: ['container', 'rm'],
+  aliases: [['container', 'remove'], ['rm']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Remove one or more containers',
+  args: { min: 1 },
+  flags: [
+    {
+      name: 'force',
+      short: 'f',
+      type: 'bool',
+      description: 'Force the removal of a running container (uses SIGKILL)',
+    },
+    {
+      name: 'link',
+      short: 'l',
+      type: 'bool',
+      description: 'Remove the specified link',
+      hidden: true,
+    },
+    {
+      name: 'volumes',
+      short: 'v',
+      type: 'bool',
+      description: 'Remove anonymous volumes associated with the container',
+    },
+  ],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.remove(name, {
+        force: ctx.flags.bool('force'),
+        volumes: ctx.flags.bool('volumes'),
+      });
+      return name;
+    }),
+};
+
+export const containerWait: Command = {
+  path: ['container', 'wait'],
+  aliases: [['wait']],
+  usage: 'CONTAINER [CONTAINER...]',
+  summary: 'Block until one or more containers stop, then print their exit codes',
+  args: { min: 1 },
+  flags: [],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      const { record } = await e.containers.view(name);
+      return String((await e.containers.waitExit(record.id))?.exitCode ?? 0);
+    }),
+};
+
+export const containerPause: Command = {
+  path: ['container', 'pause'],
+  aliases: [['pause']],
+  usage: 'CONTAINER [CONTAINER...]',
+  summary: 'Pause all processes within one or more containers',
+  args: { min: 1 },
+  flags: [],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.pause(name);
+      return name;
+    }),
+};
+
+export const containerUnpause: Command = {
+  path: ['container', 'unpause'],
+  aliases: [['unpause']],
+  usage: 'CONTAINER [CONTAINER...]',
+  summary: 'Unpause all processes within one or more containers',
+  args: { min: 1 },
+  flags: [],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.unpause(name);
+      return name;
+    }),
+};
+
+export const containerLogs: Command = {
+  path: ['container', 'logs'],
+  aliases: [['logs']],
+  usage: '[OPTIONS] CONTAINER',
+  summary: 'Fetch the logs of a container',
+  args: { min: 1, max: 1 },
+  flags: [
+    { name: 'details', type: 'bool', description: 'Show extra details provided to logs' },
+    { name: 'follow', short: 'f', type: 'bool', description: 'Follow log output' },
+    {
+      name: 'since',
+      type: 'string',
+      description:
+        'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
+    },
+    {
+      name: 'tail',
+      short: 'n',
+      type: 'string',
+      description: 'Number of lines to show from the end of the logs',
+      default: 'all',
+    },
+    { name: 'timestamps', short: 't', type: 'bool', description: 'Show timestamps' },
+    {
+      name: 'until',
+      type: 'string',
+      description:
+        'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
+    },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const { record } = await engine.containers.view(ctx.args[0]!);
+    const tail = ctx.flags.string('tail')!;
+    const timestamps = ctx.flags.bool('timestamps');
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    try {
+      for await (const entry of engine.containers.logs(record, {
+        follow: ctx.flags.bool('follow'),
+        tail: tail === 'all' ? undefined : Number(tail),
+        since: ctx.flags.has('since') ? parseTimestamp(ctx.flags.string('since')!) : undefined,
+        until: ctx.flags.has('until') ? parseTimestamp(ctx.flags.string('until')!) : undefined,
+        signal: abort.signal,
+      })) {
+        const stream = entry.stream === 'stderr' ? ctx.stderr : ctx.stdout;
+        stream.write(timestamps ? `${entry.time} ${entry.log}` : entry.log);
+      }
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  },
+};
+
+export const containerInspect: Command = {
+  path: ['container', 'inspect'],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Display detailed information on one or more containers',
+  args: { min: 1 },
+  flags: [
+    {
+      name: 'format',
+      short: 'f',
+      type: 'string',
+      description: 'Format output using a custom template',
+    },
+    { name: 'size', short: 's', type: 'bool', description: 'Display total file sizes' },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const docs: unknown[] = [];
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        const v = await engine.containers.view(name);
+        docs.push(
+          dockerContainerInspect(v, {
+            dir: engine.containers.containers.dir(v.record.id),
+            logPath: engine.containers.logPath(v.record.id),
+          }),
+        );
+      } catch (e) {
+        ctx.err(`Error: ${(e as Error).message}`);
+        failed = true;
+      }
+    }
+    const format = ctx.flags.string('format');
+    if (format && format !== 'json') {
+      const t = parseTemplate(format);
+      for (const d of docs) ctx.out(t.execute(d));
+    } else ctx.out(goJsonIndent(docs));
+    return failed ? 1 : 0;
+  },
+};
+
+export const containerCleanup: Command = {
+  path: ['container', 'cleanup'],
+  usage: 'CONTAINER',
+  summary: 'Clean up after a container has exited (run by its monitor)',
+  args: { min: 1, max: 1 },
+  flags: [],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    await engine.containers.cleanup(ctx.args[0]!);
+  },
+};
