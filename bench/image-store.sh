@@ -17,11 +17,21 @@
 # load) or the output tar / OCI dir (save, skopeo load) and runs `sync`, so the
 # previous run's dirty pages are not written back during the next one.
 #
+# ext4 churn: on these VMs, creating files right after thousands of files were
+# deleted costs up to 20x more kernel time (2000 files: 70 ms idle, 1.9 s after
+# a dozen delete/create rounds; it decays in 30-60 s). The (b) series delete
+# 2000 files before every run, so they degrade themselves run after run. Hence
+# an idle pause before each (b) import/load series (SETTLE_GROUP) and, for
+# clean small-file figures, optionally before every run (SETTLE_RUN=30 adds
+# ~15 min). The tar -x floor column pays the same churn as the engines.
+#
 # Run after /work/shared/bench/setup-peers.sh (docker, skopeo, hyperfine, jq), as root.
 # Knobs: WORK (/tmp/berth-bench), RUNS (5), WARMUP (1), COLD_RUNS (20),
 #   COLD_WARMUP (3), N_TINY (200), BERTH (bin/berth of this checkout),
 #   PEERS ("docker skopeo"; empty = berth alone), ONLY ("a b cold": parts to run),
 #   KEEP_FIXTURES (1: keep the cached tarballs in $WORK/fixtures-image-store),
+#   SETTLE_GROUP (30) / SETTLE_RUN (0): seconds of idle before each small-file
+#   (b) import/load series / before each run of it (see "ext4 churn" below),
 #   SNAPSHOT (1: measure a private copy of bin/ + dist/ + the native addon, so a
 #   rebuild of the checkout during the run cannot change what is measured).
 # Touches: its own berth root $WORK/berth-root-image-store (deleted at the end),
@@ -40,6 +50,8 @@ BERTH="${BERTH:-$BENCH_DIR/../bin/berth}"
 PEERS="${PEERS-docker skopeo}"
 ONLY="${ONLY:-a b cold}"
 KEEP_FIXTURES="${KEEP_FIXTURES:-1}"
+SETTLE_GROUP="${SETTLE_GROUP:-30}"
+SETTLE_RUN="${SETTLE_RUN:-0}"
 BIG_MIB=256
 N_SMALL=2000
 
@@ -193,10 +205,16 @@ hf() {
 }
 median() { [ -f "$RES/$1.json" ] && jq '.results[0].median' "$RES/$1.json" || echo null; }
 fsize() { [ -e "$1" ] && stat -c %s "$1" || echo null; }
-# hyperfine runs these prepare hooks without a shell (-N), hence `bash -c`
-berth_rm() { printf "bash -c '%s rmi -f %s >/dev/null 2>&1; sync; true'" "$BERTH" "$1"; }
-docker_rm() { printf "bash -c 'docker rmi -f %s >/dev/null 2>&1; sync; true'" "$1"; }
-file_rm() { printf "bash -c 'rm -rf %s; sync'" "$1"; }
+# hyperfine runs these prepare hooks without a shell (-N), hence `bash -c`.
+# Optional 2nd argument: seconds to sleep after deleting (SETTLE_RUN).
+berth_rm() { printf "bash -c '%s rmi -f %s >/dev/null 2>&1; sync; sleep %s'" "$BERTH" "$1" "${2:-0}"; }
+docker_rm() { printf "bash -c 'docker rmi -f %s >/dev/null 2>&1; sync; sleep %s'" "$1" "${2:-0}"; }
+file_rm() { printf "bash -c 'rm -rf %s; sync; sleep %s'" "$1" "${2:-0}"; }
+settle() { # before a small-file series: let ext4 recover from the last deletes
+  [ "$1" = b ] && [ "$SETTLE_GROUP" -gt 0 ] || return 0
+  log "idle ${SETTLE_GROUP}s (SETTLE_GROUP) before the next small-file series"
+  sleep "$SETTLE_GROUP"
+}
 
 declare -A BYTES=()   # BYTES[<name>] = bytes moved by that measurement
 
@@ -204,14 +222,17 @@ measure_fixture() { # KEY TAR
   local k="$1" tar="$2" ref="berth-bench/img-$1"
   local hfo=(--warmup "$WARMUP" --runs "$RUNS")
   local tb; tb=$(fsize "$tar")
+  local sr=0; [ "$k" = b ] && sr="$SETTLE_RUN"
   log "== fixture ($k): $(basename "$tar"), $tb bytes"
 
   # import
   BYTES[import-$k-berth]=$tb BYTES[import-$k-docker]=$tb
-  hf "import-$k-berth" "${hfo[@]}" --prepare "$(berth_rm "$ref")" -- "$BERTH" import "$tar" "$ref"
+  settle "$k"
+  hf "import-$k-berth" "${hfo[@]}" --prepare "$(berth_rm "$ref" "$sr")" -- "$BERTH" import "$tar" "$ref"
   "$BERTH" image inspect -f '{{.Id}}' "$ref" >/dev/null 2>&1 || "$BERTH" import "$tar" "$ref" >/dev/null
   if [ "$HAVE_DOCKER" = 1 ]; then
-    hf "import-$k-docker" "${hfo[@]}" --prepare "$(docker_rm "$ref")" -- docker import "$tar" "$ref"
+    settle "$k"
+    hf "import-$k-docker" "${hfo[@]}" --prepare "$(docker_rm "$ref" "$sr")" -- docker import "$tar" "$ref"
     docker image inspect -f '{{.Id}}' "$ref" >/dev/null 2>&1 || docker import "$tar" "$ref" >/dev/null
   fi
   # floor: GNU tar extracting the same tarball into a fresh directory on the
@@ -219,7 +240,8 @@ measure_fixture() { # KEY TAR
   # filesystem creates files during this run, which drifts a lot on these VMs.
   local xd="$SCR/untar-$k"
   BYTES[import-$k-tarx]=$tb
-  hf "import-$k-tarx" "${hfo[@]}" --prepare "bash -c 'rm -rf $xd; mkdir -p $xd; sync'" -- tar -xf "$tar" -C "$xd"
+  settle "$k"
+  hf "import-$k-tarx" "${hfo[@]}" --prepare "bash -c 'rm -rf $xd; mkdir -p $xd; sync; sleep $sr'" -- tar -xf "$tar" -C "$xd"
   rm -rf "$xd"
 
   # save
@@ -246,9 +268,11 @@ measure_fixture() { # KEY TAR
   fi
 
   # load (each tool reads the archive it wrote itself)
-  hf "load-$k-berth" "${hfo[@]}" --prepare "$(berth_rm "$ref")" -- "$BERTH" load -i "$fb"
+  settle "$k"
+  hf "load-$k-berth" "${hfo[@]}" --prepare "$(berth_rm "$ref" "$sr")" -- "$BERTH" load -i "$fb"
   if [ "$HAVE_DOCKER" = 1 ]; then
-    hf "load-$k-docker" "${hfo[@]}" --prepare "$(docker_rm "$ref")" -- docker load -i "$fd"
+    settle "$k"
+    hf "load-$k-docker" "${hfo[@]}" --prepare "$(docker_rm "$ref" "$sr")" -- docker load -i "$fd"
   fi
   if [ "$HAVE_SKOPEO" = 1 ]; then
     hf "load-$k-skopeo" "${hfo[@]}" --prepare "$(file_rm "$ociout")" -- \
@@ -315,6 +339,7 @@ mib() { [ "${1:-null}" = null ] && echo "?" || awk -v b="$1" 'BEGIN{printf "%.1f
   echo "berth build: $BUILD_INFO."
   echo "loadavg at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "hyperfine -N, medians; import/save/load: $WARMUP warm-up + $RUNS runs; cold start: $COLD_WARMUP warm-ups + $COLD_RUNS runs."
+  echo "Idle before each small-file import/load series: ${SETTLE_GROUP} s; before each of its runs: ${SETTLE_RUN} s."
   echo "Ratio = berth median / docker median (time: < 1 means berth is faster)."
   echo
   echo "| operation | berth | docker | skopeo | tar -x | berth MB/s | docker MB/s | skopeo MB/s | tar -x MB/s | berth/docker |"

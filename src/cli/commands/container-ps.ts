@@ -130,7 +130,7 @@ export const containerList: Command = {
           .join(','),
         Networks: v.record.hostConfig.networkMode,
         Size:
-          sizes[i] !== undefined ? `${humanSize(sizes[i]!)} (virtual ${humanSize(sizes[i]!)})` : '',
+          sizes[i] !== undefined ? `${humanSize(sizes[i])} (virtual ${humanSize(sizes[i])})` : '',
       };
     });
     const table = ctx.flags.bool('size')
