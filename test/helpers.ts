@@ -88,8 +88,13 @@ export function runCommand(
 }
 
 /** A berth CLI bound to one private state root. */
-export async function berthFor(t: TestContext) {
-  const root = await tempDir(t, 'berth-root-');
+export async function berthFor(t: TestContext, opts: { before?: () => Promise<void> } = {}) {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-root-'));
+  // one hook, so that whatever must go first (containers, mounts) goes before the root
+  t.after(async () => {
+    await opts.before?.();
+    await fs.rm(root, { recursive: true, force: true });
+  });
   const berth = (args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}) =>
     runCommand(berthBin, args, { ...opts, env: { BERTH_ROOT: root, ...opts.env } });
   /** Run and insist on success. */
@@ -116,4 +121,35 @@ export async function listTree(dir: string): Promise<string[]> {
   }
   await walk('');
   return out.sort();
+}
+
+/** A berth CLI with its own state and runtime roots, that removes every container it made. */
+export async function berthWithContainers(t: TestContext) {
+  const runroot = await fs.mkdtemp('/tmp/brr-');
+  const env = { BERTH_RUNROOT: runroot };
+  let berth: (
+    args: string[],
+    opts?: { input?: Buffer | string; env?: NodeJS.ProcessEnv },
+  ) => Promise<RunResult>;
+  const b = await berthFor(t, {
+    before: async () => {
+      const ids = (await berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await berth(['rm', '-f', ...ids]);
+      // whatever a failed test left mounted under its roots
+      const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '');
+      for (const m of mounts
+        .filter((m) => m.startsWith(b.root) || m.startsWith(runroot))
+        .reverse()) {
+        await runCommand('umount', ['-l', m]);
+      }
+      await fs.rm(runroot, { recursive: true, force: true });
+    },
+  });
+  berth = (args, opts = {}) => b.berth(args, { ...opts, env: { ...env, ...opts.env } });
+  const ok = (args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}) =>
+    b.ok(args, { ...opts, env: { ...env, ...opts.env } });
+  await ok(['image', 'builtin', 'busybox']);
+  return { ...b, runroot, berth, ok };
 }

@@ -163,7 +163,11 @@ export async function main(
     }
     const { command, rest: cmdArgs } = found;
     hint = `${spell(command.path)} --help`;
-    const specs = [...command.flags, helpFlag];
+    // -h is --help unless the command uses it (run -h is --hostname, as in Docker)
+    const specs = [
+      ...command.flags,
+      command.flags.some((f) => f.short === 'h') ? { ...helpFlag, short: undefined } : helpFlag,
+    ];
     const parsed = parseFlags(cmdArgs, specs, !command.stopAtFirstArg);
     const flags = new Flags(parsed.flags, specs);
     if (flags.bool('help')) {

@@ -7,7 +7,6 @@ import { displayId, goJsonIndent, goTime, renderRows, since } from '../output.js
 
 export const imageInspect: Command = {
   path: ['image', 'inspect'],
-  aliases: [['inspect']],
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   summary: 'Display detailed information on one or more images',
   args: { min: 1 },

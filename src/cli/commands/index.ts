@@ -10,6 +10,7 @@ import {
   containerCleanup,
   containerInspect,
   containerKill,
+  inspectAny,
   containerLogs,
   containerPause,
   containerRemove,
@@ -22,6 +23,7 @@ import { containerCreate, containerRun, containerStart } from './container-run.j
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  inspectAny,
   containerCleanup,
   containerCreate,
   containerInspect,

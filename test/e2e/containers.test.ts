@@ -1,0 +1,342 @@
+/** Containers end to end: real runc, real overlay mounts, real cgroups, through the CLI. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { berthWithContainers, tempDir } from '../helpers.js';
+
+type B = Awaited<ReturnType<typeof berthWithContainers>>;
+
+const inspect = async (b: B, name: string, format: string) =>
+  (await b.ok(['inspect', '-f', format, name])).trim();
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function leftovers(b: B, id: string): Promise<string[]> {
+  const found: string[] = [];
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
+  if (mounts.includes(id)) found.push('mount');
+  for (const c of ['memory', 'pids', 'cpu', 'freezer', 'unified']) {
+    if (await fs.stat(`/sys/fs/cgroup/${c}/berth/${id}`).catch(() => undefined))
+      found.push(`cgroup ${c}`);
+  }
+  if (await fs.stat(path.join(b.runroot, 'runc', id)).catch(() => undefined))
+    found.push('runc state');
+  return found;
+}
+
+test('run attached: output, exit code, and ps -a shows Exited', async (t) => {
+  const b = await berthWithContainers(t);
+  const r = await b.berth([
+    'run',
+    '--name',
+    'once',
+    'busybox',
+    'sh',
+    '-c',
+    'echo out; echo err >&2; exit 3',
+  ]);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, 'out\n');
+  assert.equal(r.stderr, 'err\n');
+  assert.match(
+    await b.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']),
+    /^once Exited \(3\) /,
+  );
+  assert.equal(
+    await inspect(b, 'once', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}'),
+    'exited 3 false',
+  );
+  const id = await inspect(b, 'once', '{{.Id}}');
+  assert.deepEqual(
+    await leftovers(b, id),
+    [],
+    'an exited container holds no mount, cgroup or runc state',
+  );
+});
+
+test('the seeds: run -d --name myapp, logs -f, exec-free lifecycle: stop, start, rm', async (t) => {
+  const b = await berthWithContainers(t);
+  const id = (
+    await b.ok([
+      'run',
+      '-d',
+      '--name',
+      'myapp',
+      '-e',
+      'VAR_NAME=var_value',
+      'busybox',
+      'sh',
+      '-c',
+      'echo "$VAR_NAME"; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
+    ])
+  ).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  // the CLI has exited; the container keeps running and logging
+  await until('three ticks', async () => (await b.ok(['logs', 'myapp'])).includes('tick 3'));
+  assert.match(await b.ok(['logs', 'myapp']), /^var_value\ntick 1\n/);
+  assert.match(await b.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^myapp Up /);
+  assert.equal((await b.ok(['logs', '--tail', '1', 'myapp'])).split('\n').length, 2);
+  assert.match(
+    await b.ok(['logs', '-t', '--tail', '1', 'myapp']),
+    /^\d{4}-\d\d-\d\dT[\d:.]+Z tick \d+\n$/,
+  );
+  const follow = b.berth(['logs', '-f', 'myapp']);
+  await sleep(500);
+  assert.equal(await b.ok(['stop', '-t', '1', 'myapp']), 'myapp\n');
+  const followed = await follow;
+  assert.equal(followed.code, 0, 'logs -f ends when the container stops');
+  assert.match(followed.stdout, /tick \d+\n$/);
+  assert.match(await inspect(b, 'myapp', '{{.State.Status}} {{.State.ExitCode}}'), /^exited 137$/);
+  assert.deepEqual(await leftovers(b, id), []);
+  assert.equal(await b.ok(['start', 'myapp']), 'myapp\n');
+  assert.equal(await inspect(b, 'myapp', '{{.State.Status}}'), 'running');
+  const refused = await b.berth(['rm', 'myapp']);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /cannot remove container "\/myapp": container is running: stop the container before removing or force remove/,
+  );
+  assert.equal(await b.ok(['rm', '-f', 'myapp']), 'myapp\n');
+  assert.deepEqual(await leftovers(b, id), [], 'rm -f leaves no mount, cgroup or runc state');
+  await assert.rejects(fs.access(path.join(b.root, 'containers', id)));
+});
+
+test('env, env-file, workdir, user, entrypoint and hostname reach the process', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await tempDir(t);
+  await fs.writeFile(path.join(dir, 'env'), '# comment\nFROM_FILE=yes\n');
+  const out = await b.ok([
+    'run',
+    '--rm',
+    '--env-file',
+    path.join(dir, 'env'),
+    '-e',
+    'A=1',
+    '-w',
+    '/tmp',
+    '-u',
+    'nobody',
+    '-h',
+    'box',
+    'busybox',
+    'sh',
+    '-c',
+    'echo $A $FROM_FILE $(pwd) $(id -u):$(id -g) $(hostname)',
+  ]);
+  assert.equal(out, '1 yes /tmp 65534:65534 box\n');
+  assert.equal(
+    await b.ok(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'via', 'entrypoint']),
+    'via entrypoint\n',
+  );
+});
+
+test('exit codes: 127 command not found, 126 not executable, 125 berth errors — nothing left behind', async (t) => {
+  const b = await berthWithContainers(t);
+  const notFound = await b.berth(['run', '--rm', 'busybox', 'nope']);
+  assert.equal(notFound.code, 127);
+  assert.match(notFound.stderr, /exec: "nope": executable file not found in \$PATH/);
+  const notExec = await b.berth(['run', '--rm', 'busybox', '/etc/passwd']);
+  assert.equal(notExec.code, 126);
+  const cases: [string[], RegExp][] = [
+    [['run', 'nosuchimage'], /^Error: No such image: nosuchimage$/m],
+    [['run', '--bogus', 'busybox'], /unknown flag: --bogus/],
+    [['run', '--mount', 'type=bind,dst=/x', 'busybox'], /^Error: .*(source|Source)/m],
+    [
+      ['run', '--mount', 'type=bind,src=/does/not/exist,dst=/x', 'busybox', 'true'],
+      /bind source path does not exist: \/does\/not\/exist/,
+    ],
+    [['run', '-m', 'lots', 'busybox'], /invalid/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await b.berth(args);
+    assert.equal(r.code, 125, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(await b.ok(['ps', '-aq']), '', 'no container left by any of them');
+  await b.ok(['run', '-d', '--name', 'taken', 'busybox', 'sleep', '30']);
+  const clash = await b.berth(['run', '--name', 'taken', 'busybox', 'true']);
+  assert.equal(clash.code, 125);
+  assert.match(
+    clash.stderr,
+    /Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\./,
+  );
+});
+
+test('volumes and binds: named volume, host dir, host file, read-only mount, copy-up, rm refused while used', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await tempDir(t);
+  await b.ok(['volume', 'create', 'my-volume']);
+  await b.ok([
+    'run',
+    '--rm',
+    '-v',
+    'my-volume:/data',
+    'busybox',
+    'sh',
+    '-c',
+    'echo kept > /data/f',
+  ]);
+  assert.equal(
+    await b.ok(['run', '--rm', '-v', 'my-volume:/data', 'busybox', 'cat', '/data/f']),
+    'kept\n',
+  );
+  await fs.writeFile(path.join(dir, 'host.txt'), 'from host\n');
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '-v',
+      `${dir}:/container/dir`,
+      'busybox',
+      'cat',
+      '/container/dir/host.txt',
+    ]),
+    'from host\n',
+  );
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '-v',
+      `${path.join(dir, 'host.txt')}:/container/file`,
+      'busybox',
+      'cat',
+      '/container/file',
+    ]),
+    'from host\n',
+  );
+  const ro = await b.berth([
+    'run',
+    '--rm',
+    '--mount',
+    `type=bind,src=${dir},dst=/ro,ro`,
+    'busybox',
+    'sh',
+    '-c',
+    'echo x > /ro/new',
+  ]);
+  assert.notEqual(ro.code, 0);
+  assert.match(ro.stderr, /Read-only file system/);
+  const created = path.join(dir, 'made-by-v');
+  await b.ok(['run', '--rm', '-v', `${created}:/made`, 'busybox', 'true']);
+  assert.ok((await fs.stat(created)).isDirectory(), '-v creates a missing host directory');
+  await b.ok(['run', '--rm', '--mount', 'type=volume,src=site-cache,dst=/etc', 'busybox', 'true']);
+  assert.match(
+    await b.ok(['run', '--rm', '-v', 'site-cache:/x', 'busybox', 'cat', '/x/passwd']),
+    /^root:x:0:0/,
+    'a new volume gets the image content (copy-up)',
+  );
+  await b.ok(['run', '-d', '--name', 'user', '-v', 'my-volume:/data', 'busybox', 'sleep', '30']);
+  const inUse = await b.berth(['volume', 'rm', 'my-volume']);
+  assert.equal(inUse.code, 1);
+  assert.match(inUse.stderr, /remove my-volume: volume is in use - \[[0-9a-f]{64}\]/);
+  const mounts = JSON.parse(await inspect(b, 'user', '{{json .Mounts}}')) as {
+    Type: string;
+    Name: string;
+    Destination: string;
+  }[];
+  assert.deepEqual(
+    mounts.map((m) => [m.Type, m.Name, m.Destination]),
+    [['volume', 'my-volume', '/data']],
+  );
+});
+
+test('limits bite: OOM kill, pids limit, CPU quota, read-only root', async (t) => {
+  const b = await berthWithContainers(t);
+  const oom = await b.berth([
+    'run',
+    '--name',
+    'hog',
+    '-m',
+    '32m',
+    '--memory-swap',
+    '32m',
+    'busybox',
+    'sh',
+    '-c',
+    'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo ${#x}',
+  ]);
+  assert.equal(oom.code, 137, oom.stderr);
+  assert.equal(await inspect(b, 'hog', '{{.State.OOMKilled}} {{.State.ExitCode}}'), 'true 137');
+  const bomb = await b.ok([
+    'run',
+    '--rm',
+    '--pids-limit',
+    '20',
+    'busybox',
+    'sh',
+    '-c',
+    'for i in $(seq 1 40); do sleep 5 & done 2>/dev/null; echo started $(jobs -p | wc -l)',
+  ]);
+  const started = Number(/started (\d+)/.exec(bomb)?.[1]);
+  assert.ok(started < 20, `the pids limit stopped the fork bomb (${started} started)`);
+  const id = (await b.ok(['run', '-d', '--cpus', '0.5', 'busybox', 'sleep', '30'])).trim();
+  assert.equal(
+    (await fs.readFile(`/sys/fs/cgroup/cpu/berth/${id}/cpu.cfs_quota_us`, 'utf8')).trim(),
+    '50000',
+  );
+  assert.equal(await inspect(b, id, '{{.HostConfig.NanoCpus}}'), '500000000');
+  const ro = await b.berth([
+    'run',
+    '--rm',
+    '--read-only',
+    '--tmpfs',
+    '/scratch',
+    'busybox',
+    'sh',
+    '-c',
+    'echo ok > /scratch/f && cat /scratch/f && echo x > /etc/x',
+  ]);
+  assert.equal(ro.stdout, 'ok\n');
+  assert.match(ro.stderr, /Read-only file system/);
+});
+
+test('restart on-failure:2 restarts exactly twice, after the CLI is gone', async (t) => {
+  const b = await berthWithContainers(t);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'flaky',
+    '--restart',
+    'on-failure:2',
+    'busybox',
+    'sh',
+    '-c',
+    'echo run; exit 3',
+  ]);
+  await until(
+    'the last exit',
+    async () => (await inspect(b, 'flaky', '{{.State.Status}}')) === 'exited',
+    20_000,
+  );
+  assert.equal(await inspect(b, 'flaky', '{{.RestartCount}} {{.State.ExitCode}}'), '2 3');
+  assert.equal(await b.ok(['logs', 'flaky']), 'run\nrun\nrun\n');
+});
+
+test('twenty containers of one image share its snapshot and cost twenty small upper directories', async (t) => {
+  const b = await berthWithContainers(t);
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++)
+    ids.push((await b.ok(['run', '-d', 'busybox', 'sleep', '60'])).trim());
+  const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .filter((l) => ids.some((id) => l.includes(`${id}/rootfs`)));
+  assert.equal(mounts.length, 20);
+  const lowers = new Set(mounts.map((l) => /lowerdir=([^,]+)/.exec(l)?.[1]));
+  assert.equal(lowers.size, 1, 'every rootfs is an overlay on the same read-only snapshot');
+  for (const id of ids) {
+    const upper = await fs.readdir(path.join(b.root, 'containers', id, 'upper'));
+    assert.ok(upper.length <= 3, `container ${id} has a small upper dir: ${upper.join(',')}`);
+  }
+  await b.ok(['rm', '-f', ...ids]);
+  for (const id of ids) assert.deepEqual(await leftovers(b, id), []);
+});
