@@ -266,18 +266,28 @@ test('limits bite: OOM kill, pids limit, CPU quota, read-only root', async (t) =
   ]);
   assert.equal(oom.code, 137, oom.stderr);
   assert.equal(await inspect(b, 'hog', '{{.State.OOMKilled}} {{.State.ExitCode}}'), 'true 137');
-  const bomb = await b.ok([
-    'run',
-    '--rm',
-    '--pids-limit',
-    '20',
-    'busybox',
-    'sh',
-    '-c',
-    'for i in $(seq 1 40); do sleep 5 & done 2>/dev/null; echo started $(jobs -p | wc -l)',
-  ]);
-  const started = Number(/started (\d+)/.exec(bomb)?.[1]);
-  assert.ok(started < 20, `the pids limit stopped the fork bomb (${started} started)`);
+  const bomb = (
+    await b.ok([
+      'run',
+      '-d',
+      '--pids-limit',
+      '20',
+      'busybox',
+      'sh',
+      '-c',
+      'while true; do (sleep 60 &) 2>/dev/null; done',
+    ])
+  ).trim();
+  const pids = `/sys/fs/cgroup/pids/berth/${bomb}`;
+  await until('the pids limit to be hit', async () =>
+    /^max [1-9]/m.test(await fs.readFile(`${pids}/pids.events`, 'utf8')),
+  );
+  assert.equal((await fs.readFile(`${pids}/pids.max`, 'utf8')).trim(), '20');
+  assert.ok(
+    Number(await fs.readFile(`${pids}/pids.current`, 'utf8')) <= 20,
+    'the fork bomb is held at 20 processes',
+  );
+  await b.ok(['rm', '-f', bomb]);
   const id = (await b.ok(['run', '-d', '--cpus', '0.5', 'busybox', 'sleep', '30'])).trim();
   assert.equal(
     (await fs.readFile(`/sys/fs/cgroup/cpu/berth/${id}/cpu.cfs_quota_us`, 'utf8')).trim(),
