@@ -350,3 +350,32 @@ test('twenty containers of one image share its snapshot and cost twenty small up
   await b.ok(['rm', '-f', ...ids]);
   for (const id of ids) assert.deepEqual(await leftovers(b, id), []);
 });
+
+test('exec: ps in a running container, env/workdir/user, exit codes, stdin', async (t) => {
+  const b = await berthWithContainers(t);
+  await b.ok(['run', '-d', '--name', 'myapp', 'busybox', 'sleep', '60']);
+  assert.match(await b.ok(['exec', 'myapp', 'ps']), /^PID +USER +COMMAND\n +1 root +sleep 60\n/);
+  const r = await b.berth([
+    'exec',
+    '-e',
+    'X=1',
+    '-w',
+    '/tmp',
+    '-u',
+    'nobody',
+    'myapp',
+    'sh',
+    '-c',
+    'echo $X $(pwd) $(id -u); exit 4',
+  ]);
+  assert.equal(r.code, 4);
+  assert.equal(r.stdout, '1 /tmp 65534\n');
+  const missing = await b.berth(['exec', 'myapp', 'nope']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /executable file not found/);
+  assert.equal(await b.ok(['exec', '-i', 'myapp', 'cat'], { input: 'piped\n' }), 'piped\n');
+  await b.ok(['stop', '-t', '0', 'myapp']);
+  const stopped = await b.berth(['exec', 'myapp', 'true']);
+  assert.equal(stopped.code, 1);
+  assert.match(stopped.stderr, /is not running/);
+});

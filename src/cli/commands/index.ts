@@ -19,6 +19,7 @@ import {
   containerWait,
 } from './container-manage.js';
 import { containerList } from './container-ps.js';
+import { containerExec } from './container-exec.js';
 import { containerCreate, containerRun, containerStart } from './container-run.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   inspectAny,
   containerCleanup,
   containerCreate,
+  containerExec,
   containerInspect,
   containerKill,
   containerList,
