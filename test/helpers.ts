@@ -127,10 +127,10 @@ export async function listTree(dir: string): Promise<string[]> {
 export async function berthWithContainers(t: TestContext) {
   const runroot = await fs.mkdtemp('/tmp/brr-');
   const env = { BERTH_RUNROOT: runroot };
-  let berth: (
-    args: string[],
-    opts?: { input?: Buffer | string; env?: NodeJS.ProcessEnv },
-  ) => Promise<RunResult>;
+  type Opts = { input?: Buffer | string; env?: NodeJS.ProcessEnv };
+  const late: { b?: Awaited<ReturnType<typeof berthFor>> } = {};
+  const berth = (args: string[], opts: Opts = {}) =>
+    late.b!.berth(args, { ...opts, env: { ...env, ...opts.env } });
   const b = await berthFor(t, {
     before: async () => {
       const ids = (await berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
@@ -147,7 +147,7 @@ export async function berthWithContainers(t: TestContext) {
       await fs.rm(runroot, { recursive: true, force: true });
     },
   });
-  berth = (args, opts = {}) => b.berth(args, { ...opts, env: { ...env, ...opts.env } });
+  late.b = b;
   const ok = (args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}) =>
     b.ok(args, { ...opts, env: { ...env, ...opts.env } });
   await ok(['image', 'builtin', 'busybox']);
