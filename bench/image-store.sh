@@ -19,11 +19,11 @@
 #
 # ext4 churn: on these VMs, creating files right after thousands of files were
 # deleted costs up to 20x more kernel time (2000 files: 70 ms idle, 1.9 s after
-# a dozen delete/create rounds; it decays in 30-60 s). The (b) series delete
-# 2000 files before every run, so they degrade themselves run after run. Hence
-# an idle pause before each (b) import/load series (SETTLE_GROUP) and, for
-# clean small-file figures, optionally before every run (SETTLE_RUN=30 adds
-# ~15 min). The tar -x floor column pays the same churn as the engines.
+# a dozen delete/create rounds; it mostly decays in 30-60 s idle, not always).
+# The (b) series delete 2000 files before every run, so they degrade themselves
+# run after run. Hence an idle pause before each (b) import/load series
+# (SETTLE_GROUP) and, to try for cleaner small-file figures, one before every
+# run (SETTLE_RUN=30 adds ~15 min). The tar -x floor pays the same churn.
 #
 # Run after /work/shared/bench/setup-peers.sh (docker, skopeo, hyperfine, jq), as root.
 # Knobs: WORK (/tmp/berth-bench), RUNS (5), WARMUP (1), COLD_RUNS (20),
@@ -31,7 +31,7 @@
 #   PEERS ("docker skopeo"; empty = berth alone), ONLY ("a b cold": parts to run),
 #   KEEP_FIXTURES (1: keep the cached tarballs in $WORK/fixtures-image-store),
 #   SETTLE_GROUP (30) / SETTLE_RUN (0): seconds of idle before each small-file
-#   (b) import/load series / before each run of it (see "ext4 churn" below),
+#   (b) import/load series / before each run of it (see "ext4 churn" above),
 #   SNAPSHOT (1: measure a private copy of bin/ + dist/ + the native addon, so a
 #   rebuild of the checkout during the run cannot change what is measured).
 # Touches: its own berth root $WORK/berth-root-image-store (deleted at the end),

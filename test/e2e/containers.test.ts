@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { berthWithContainers, tempDir } from '../helpers.js';
+import { berthBin, berthWithContainers, runCommand, tempDir } from '../helpers.js';
 
 type B = Awaited<ReturnType<typeof berthWithContainers>>;
 
@@ -378,4 +378,53 @@ test('exec: ps in a running container, env/workdir/user, exit codes, stdin', asy
   const stopped = await b.berth(['exec', 'myapp', 'true']);
   assert.equal(stopped.code, 1);
   assert.match(stopped.stderr, /is not running/);
+});
+
+test('run -it through a real pseudo-terminal: type, read, detach with Ctrl-P Ctrl-Q, attach again', async (t) => {
+  const b = await berthWithContainers(t);
+  const driver = path.join(import.meta.dirname, 'pty-driver.py');
+  const drive = async (steps: [string, string][], args: string[]) => {
+    const r = await runCommand('python3', [driver, JSON.stringify(steps), berthBin, ...args], {
+      env: { BERTH_ROOT: b.root, BERTH_RUNROOT: b.runroot },
+      timeoutMs: 60_000,
+    });
+    return JSON.parse(r.stdout) as { code: number | null; output: string; failed: unknown };
+  };
+  const first = await drive(
+    [
+      ['expect', '/ # '],
+      ['send', 'echo hello-$((1+2))\r'],
+      ['expect', 'hello-3\r\n'],
+      ['send', '\x10\x11'],
+    ],
+    ['run', '-it', '--name', 'myapp', 'busybox', '/bin/sh'],
+  );
+  assert.equal(first.failed, null, first.output);
+  assert.equal(first.code, 0, 'detaching leaves the CLI with 0');
+  assert.ok(!first.output.includes('\r\r\n'), 'the terminal is raw: no doubled carriage returns');
+  assert.match(await b.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^myapp Up /);
+  const shell = await drive(
+    [
+      ['send', 'echo $((6*7))\r'],
+      ['expect', '42\r\n'],
+      ['send', 'exit 5\r'],
+    ],
+    ['exec', '-it', 'myapp', '/bin/sh'],
+  );
+  assert.equal(shell.failed, null, shell.output);
+  assert.equal(shell.code, 5);
+  const again = await drive(
+    [
+      ['send', 'echo again\r'],
+      ['expect', 'again\r\n'],
+      ['send', 'exit 7\r'],
+    ],
+    ['attach', 'myapp'],
+  );
+  assert.equal(again.failed, null, again.output);
+  assert.equal(again.code, 7);
+  assert.match(
+    await b.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']),
+    /^myapp Exited \(7\) /,
+  );
 });

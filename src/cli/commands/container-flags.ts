@@ -192,7 +192,8 @@ export function createRequest(flags: Flags, args: string[]): CreateRequest {
     labels: keyValues(flags.list('label')),
     tty,
     openStdin: interactive,
-    stdinOnce: interactive && !flags.bool('detach'),
+    // closing stdin on the client's EOF matters for pipes; a TTY session is left with the detach keys
+    stdinOnce: interactive && !flags.bool('detach') && !tty,
     stopSignal: flags.string('stop-signal'),
     stopTimeout: flags.int('stop-timeout'),
     healthcheck: health

@@ -1,5 +1,6 @@
 /** `berth create`, `berth run`, `berth start`. */
 import { StartError } from '../../engine/containers.js';
+import { spawnSync } from 'node:child_process';
 import type { Command, Context } from '../command.js';
 import { ExitError as RunExit } from '../exit-error.js';
 import { createFlags, createRequest } from './container-flags.js';
@@ -15,14 +16,25 @@ function detachKeys(spec: string | undefined): Buffer | undefined {
   return Buffer.from(bytes);
 }
 
-/** Put the terminal in raw mode while `fn` runs (for -it). */
+/** `stty` on our terminal (Node's raw mode keeps output post-processing; Docker's does not). */
+function stty(arg: string): void {
+  spawnSync('stty', [arg], { stdio: ['inherit', 'ignore', 'ignore'] });
+}
+
+/** Put the terminal in raw mode while `fn` runs (for -it), as Docker's MakeRaw does. */
 async function withRawTerminal<T>(ctx: Context, raw: boolean, fn: () => Promise<T>): Promise<T> {
   const stdin = ctx.stdin as NodeJS.ReadStream;
-  if (raw) stdin.setRawMode(true);
+  if (raw) {
+    stdin.setRawMode(true);
+    stty('-opost');
+  }
   try {
     return await fn();
   } finally {
-    if (raw) stdin.setRawMode(false);
+    if (raw) {
+      stty('opost');
+      stdin.setRawMode(false);
+    }
   }
 }
 
@@ -145,5 +157,40 @@ export const containerStart: Command = {
     }
     if (failed) ctx.err('Error: failed to start containers: ' + ctx.args.join(', '));
     return failed ? 1 : 0;
+  },
+};
+
+export const containerAttach: Command = {
+  path: ['container', 'attach'],
+  aliases: [['attach']],
+  usage: '[OPTIONS] CONTAINER',
+  summary: 'Attach local standard input, output, and error streams to a running container',
+  args: { min: 1, max: 1 },
+  flags: [
+    {
+      name: 'detach-keys',
+      type: 'string',
+      description: 'Override the key sequence for detaching a container',
+    },
+    { name: 'no-stdin', type: 'bool', description: 'Do not attach STDIN' },
+    {
+      name: 'sig-proxy',
+      type: 'bool',
+      description: 'Proxy all received signals to the process',
+      default: true,
+    },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const { record, state } = await engine.containers.view(ctx.args[0]!);
+    if (state.status !== 'running')
+      throw new RunExit('You cannot attach to a stopped container, start it first', 1);
+    const interactive = record.config.OpenStdin && !ctx.flags.bool('no-stdin');
+    const raw = record.config.Tty && interactive && Boolean((ctx.stdin as NodeJS.ReadStream).isTTY);
+    const { detached } = await withRawTerminal(ctx, raw, () =>
+      engine.containers.attach(record.id, streams(ctx, interactive, record.config.Tty)),
+    );
+    if (detached) return 0;
+    return (await engine.containers.waitExit(record.id))?.exitCode ?? 0;
   },
 };

@@ -20,10 +20,11 @@ import {
 } from './container-manage.js';
 import { containerList } from './container-ps.js';
 import { containerExec } from './container-exec.js';
-import { containerCreate, containerRun, containerStart } from './container-run.js';
+import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  containerAttach,
   inspectAny,
   containerCleanup,
   containerCreate,
