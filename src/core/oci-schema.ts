@@ -166,7 +166,7 @@ function beyondSchema(kind: OciDocumentKind, doc: Json): string | undefined {
  */
 export function validateOciDocument(kind: OciDocumentKind, doc: unknown): void {
   const { label } = kinds[kind];
-  const converted = withOciMediaTypes(doc);
+  const converted = withOciMediaTypes(withoutDockerNulls(kind, doc));
   const validate = validatorFor(kind);
   if (!validate(converted)) {
     const first = validate.errors?.[0];
@@ -175,6 +175,23 @@ export function validateOciDocument(kind: OciDocumentKind, doc: unknown): void {
   const object = asObject(converted);
   const problem = object && beyondSchema(kind, object);
   if (problem !== undefined) throw invalidArgument(`invalid ${label}: ${problem}`);
+}
+
+/**
+ * Docker writes `null` for empty fields of an image config (`"Env": null` from `docker import`,
+ * `"Volumes": null`...), which the OCI schema rejects but every engine accepts: such fields are
+ * treated as absent.
+ */
+function withoutDockerNulls(kind: OciDocumentKind, doc: unknown): unknown {
+  if (kind !== 'config') return doc;
+  const object = asObject(doc);
+  if (!object) return doc;
+  const strip = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+  const out = strip(object);
+  const config = asObject(out['config']);
+  if (config) out['config'] = strip(config);
+  return out;
 }
 
 /**
@@ -194,5 +211,5 @@ export function parseOciDocument<T>(kind: OciDocumentKind, bytes: Uint8Array | s
     );
   }
   validateOciDocument(kind, doc);
-  return doc as T;
+  return withoutDockerNulls(kind, doc) as T;
 }

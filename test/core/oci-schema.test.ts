@@ -189,3 +189,18 @@ describe('parseOciDocument', () => {
     );
   });
 });
+
+it('a Docker config with null fields (docker import writes them) is accepted, nulls read as absent', () => {
+  const doc = {
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: null, Cmd: null, Entrypoint: null, Volumes: null, Labels: null, WorkingDir: '' },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${'a'.repeat(64)}`] },
+    history: [{ created: '2024-01-01T00:00:00Z', comment: 'Imported from -' }],
+  };
+  const parsed = parseOciDocument<{ config: Record<string, unknown> }>(
+    'config',
+    JSON.stringify(doc),
+  );
+  assert.deepEqual(parsed.config, { WorkingDir: '' });
+});

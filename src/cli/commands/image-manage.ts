@@ -30,6 +30,8 @@ export const imageRemove: Command = {
     const engine = await ctx.engine();
     await engine.removeImages(ctx.args, { force: ctx.flags.bool('force') }, (_name, result) => {
       if (result instanceof Error) {
+        // as Docker: with --force a name that does not exist is not an error
+        if (ctx.flags.bool('force') && (result as { kind?: string }).kind === 'NotFound') return;
         ctx.err(`Error: ${result.message}`);
         failed = true;
         return;
