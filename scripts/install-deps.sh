@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-# busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
+# runc: the OCI runtime; tini: --init; busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
 # wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon
 need=()
-for p in busybox-static skopeo umoci zstd make; do
+for p in runc tini busybox-static skopeo umoci zstd make; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

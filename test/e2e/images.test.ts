@@ -344,7 +344,10 @@ test('help and version follow Docker’s layout', async (t) => {
   assert.match(help, /Aliases:\n {2}berth image ls, berth image list, berth images/);
   assert.match(help, /\n {2}-a, --all +Show all images/);
   assert.match(help, /\n {6}--digests +Show digests/);
-  assert.match(await b.ok(['--help']), /Management Commands:\n {2}image/);
+  assert.match(
+    await b.ok(['--help']),
+    /Management Commands:\n {2}container +Manage containers\n {2}image +Manage images/,
+  );
   const r = await b.berth(['frobnicate']);
   assert.equal(r.code, 125);
   assert.match(r.stderr, /unknown command: berth frobnicate/);
