@@ -5,7 +5,6 @@
 import { BerthError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Command, Context, Io } from './command.js';
-import { commands } from './commands/index.js';
 import { Flags, UsageError, flagUsages, parseFlags, type FlagSpec } from './flags.js';
 import { ExitError } from './exit-error.js';
 import { VERSION } from './version.js';
@@ -65,7 +64,7 @@ const groups: Record<string, string> = {
   volume: 'Manage volumes',
 };
 
-function mainHelp(): string {
+function mainHelp(commands: Command[]): string {
   const top = commands.flatMap((c) =>
     [c.path, ...(c.aliases ?? [])].filter((p) => p.length === 1).map((p) => ({ name: p[0]!, c })),
   );
@@ -93,7 +92,7 @@ function mainHelp(): string {
   ].join('\n');
 }
 
-function groupHelp(group: string): string {
+function groupHelp(commands: Command[], group: string): string {
   const subs = commands.filter((c) => c.path[0] === group);
   const width = Math.max(...subs.map((c) => c.path[1]!.length)) + 2;
   return [
@@ -111,7 +110,10 @@ function groupHelp(group: string): string {
 }
 
 /** Find the command named by the leading words of `argv`. */
-function lookup(argv: string[]): { command: Command; rest: string[] } | undefined {
+function lookup(
+  commands: Command[],
+  argv: string[],
+): { command: Command; rest: string[] } | undefined {
   for (const c of commands) {
     for (const words of [c.path, ...(c.aliases ?? [])]) {
       if (words.every((w, i) => argv[i] === w))
@@ -143,19 +145,21 @@ export async function main(
       out(`berth version ${VERSION}`);
       return 0;
     }
+    // the commands (and their formatting code) load only when a command runs
+    const { commands } = await import('./commands/index.js');
     if (rest.length === 0 || global.bool('help') || rest[0] === 'help') {
       const target = rest[0] === 'help' ? rest.slice(1) : rest;
       if (target.length === 0) {
-        out(mainHelp());
+        out(mainHelp(commands));
         return 0;
       }
       rest.splice(0, rest.length, ...target, '--help');
     }
-    const found = lookup(rest);
+    const found = lookup(commands, rest);
     if (!found) {
       const [first = '', second] = rest;
       if (first in groups && (second === undefined || second.startsWith('-'))) {
-        out(groupHelp(first));
+        out(groupHelp(commands, first));
         return 0;
       }
       const name = first in groups ? `${first} ${second}` : first;
