@@ -5,7 +5,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError, conflict, failedPrecondition } from '../core/errors.js';
+import { BerthError, conflict, failedPrecondition, notFound } from '../core/errors.js';
+import { validateContainerName } from '../core/names.js';
+import { containerMatches } from './container-filters.js';
 import { parseSignal } from '../core/signals.js';
 import { run } from '../sys/exec.js';
 import type { Stores } from '../image/stores.js';
@@ -321,6 +323,40 @@ export class ContainerService {
         return s === 'running' || s === 'restarting' || s === 'paused';
       },
     });
+  }
+
+  /** `rename`: Docker's name rules, and a name in use is a conflict. */
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const name = validateContainerName(newName);
+    const { record } = await this.view(idOrName);
+    await this.containers.locked(async () => {
+      const clash = (await this.containers.list()).find(
+        (c) => c.name === name && c.id !== record.id,
+      );
+      if (clash) {
+        throw conflict(
+          `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+      const r = await this.containers.get(record.id);
+      if (!r) throw notFound(`No such container: ${idOrName}`);
+      r.name = name;
+      await this.containers.save(r);
+    });
+  }
+
+  /** `container prune`: every container that is not running; the bytes their layers held. */
+  async prune(filters: string[] = []): Promise<{ removed: string[]; reclaimed: number }> {
+    const out = { removed: [] as string[], reclaimed: 0 };
+    for (const v of await this.list()) {
+      if (v.state.status !== 'exited' && v.state.status !== 'created' && v.state.status !== 'dead')
+        continue;
+      if (!containerMatches(v, filters)) continue;
+      out.reclaimed += await this.size(v.record.id);
+      await this.remove(v.record.id, {});
+      out.removed.push(v.record.id);
+    }
+    return out;
   }
 
   /** Bytes in the container's own layer (its upper directory). */

@@ -204,3 +204,26 @@ it('a Docker config with null fields (docker import writes them) is accepted, nu
   );
   assert.deepEqual(parsed.config, { WorkingDir: '' });
 });
+
+it('the committed validators are those scripts/gen-oci-validators.mjs makes of the schemas (else run `npm run gen:oci`)', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-gen-oci-'));
+  try {
+    const script = fileURLToPath(new URL('../../scripts/gen-oci-validators.mjs', import.meta.url));
+    execFileSync(process.execPath, [script, path.join(dir, 'validators.js')]);
+    for (const ext of ['js', 'd.ts']) {
+      const committed = new URL(`../../src/core/oci-validators.generated.${ext}`, import.meta.url);
+      assert.equal(
+        readFileSync(path.join(dir, `validators.${ext}`), 'utf8'),
+        readFileSync(committed, 'utf8'),
+        `src/core/oci-validators.generated.${ext} is out of date: run npm run gen:oci`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -428,3 +428,53 @@ test('run -it through a real pseudo-terminal: type, read, detach with Ctrl-P Ctr
     /^myapp Exited \(7\) /,
   );
 });
+
+test('top, stats, rename, pause/unpause and container prune', async (t) => {
+  const b = await berthWithContainers(t);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'busy',
+    '-m',
+    '64m',
+    'busybox',
+    'sh',
+    '-c',
+    'while :; do :; done',
+  ]);
+  const top = (await b.ok(['top', 'busy'])).split('\n');
+  assert.match(top[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+  assert.match(top[1]!, /sh -c while :; do :; done$/);
+  const stats = (await b.ok(['stats', '--no-stream', 'busy'])).split('\n');
+  assert.match(
+    stats[0]!,
+    /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/,
+  );
+  const [cpu, limit] = /\s(\d+\.\d\d)%\s+\S+ \/ (\S+)/.exec(stats[1]!)!.slice(1) as [
+    string,
+    string,
+  ];
+  assert.ok(Number(cpu) > 20, `a busy loop shows CPU use (${cpu}%)`);
+  assert.equal(limit, '64MiB');
+  await b.ok(['pause', 'busy']);
+  assert.match(await b.ok(['ps', '--format', '{{.Status}}']), /^Up .* \(Paused\)$/m);
+  assert.equal(
+    (
+      await fs.readFile(
+        `/sys/fs/cgroup/freezer/berth/${await inspect(b, 'busy', '{{.Id}}')}/freezer.state`,
+        'utf8',
+      )
+    ).trim(),
+    'FROZEN',
+  );
+  await b.ok(['unpause', 'busy']);
+  await b.ok(['rename', 'busy', 'renamed']);
+  assert.equal(await b.ok(['ps', '--format', '{{.Names}}']), 'renamed\n');
+  await b.ok(['run', '--name', 'done', 'busybox', 'true']);
+  const pruned = await b.ok(['container', 'prune', '-f']);
+  assert.match(pruned, /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: /);
+  assert.deepEqual((await b.ok(['ps', '-a', '--format', '{{.Names}}'])).trim().split('\n'), [
+    'renamed',
+  ]);
+});

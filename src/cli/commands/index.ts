@@ -20,10 +20,20 @@ import {
 } from './container-manage.js';
 import { containerList } from './container-ps.js';
 import { containerExec } from './container-exec.js';
+import {
+  containerPrune,
+  containerRename,
+  containerStatsCommand,
+  containerTopCommand,
+} from './container-info.js';
 import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  containerPrune,
+  containerRename,
+  containerStatsCommand,
+  containerTopCommand,
   containerAttach,
   inspectAny,
   containerCleanup,
