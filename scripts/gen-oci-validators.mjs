@@ -12,7 +12,8 @@ import AjvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -114,9 +115,12 @@ function declarationsSource() {
   ].join('\n');
 }
 
-/** Formats as the repository's prettier config says, so `prettier --check` passes. */
+/**
+ * Formats as `prettier --check` wants the committed file (the repository's config, wherever
+ * the output goes).
+ */
 async function formatted(source, filepath) {
-  const options = (await prettier.resolveConfig(filepath)) ?? {};
+  const options = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
   return prettier.format(source, { ...options, filepath });
 }
 
@@ -124,8 +128,9 @@ async function formatted(source, filepath) {
 export async function generateOciValidators(out = defaultOut) {
   const dts = out.replace(/\.js$/, '.d.ts');
   if (dts === out) throw new Error(`${out}: expected a .js file`);
-  writeFileSync(out, await formatted(validatorsSource(), out));
-  writeFileSync(dts, await formatted(declarationsSource(), dts));
+  const dtsInRepo = defaultOut.replace(/\.js$/, '.d.ts');
+  writeFileSync(out, await formatted(validatorsSource(), defaultOut));
+  writeFileSync(dts, await formatted(declarationsSource(), dtsInRepo));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
