@@ -32,7 +32,7 @@ import { createBuiltinImage } from '../image/builtin.js';
 import { checkStores, type CheckReport } from '../image/check.js';
 import { collectGarbage, imageRoots } from '../image/gc.js';
 import { importRootfs } from '../image/import.js';
-import { removeFromDb, removeImages, type RemoveResult } from '../image/remove.js';
+import { removeFromDb, removeImages, type ImageUsers, type RemoveResult } from '../image/remove.js';
 import { findImage, resolveImage, tagsOf, type ImageDb, type ImageRecord } from '../image/store.js';
 import { openStores, withContentLease, withGcLock, type Stores } from '../image/stores.js';
 import type { StoredImage } from '../image/write.js';
@@ -40,6 +40,7 @@ import { ContainerStore } from '../runtime/container-store.js';
 import { VolumeStore } from '../volume/store.js';
 import { VolumeService } from './volumes.js';
 import { createContainer } from './container-create.js';
+import { checkContainers } from './container-check.js';
 import type { CreateRequest } from './container-request.js';
 import { ContainerService } from './containers.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
@@ -277,7 +278,20 @@ export class Engine {
     opts: { force?: boolean },
     report: (name: string, result: RemoveResult | Error) => void,
   ): Promise<void> {
-    await removeImages(this.stores, names, opts, report);
+    await removeImages(this.stores, names, { ...opts, users: await this.imageUsers() }, report);
+  }
+
+  /** Which containers use which images (they keep them from being deleted). */
+  private async imageUsers(): Promise<ImageUsers> {
+    const users: ImageUsers = new Map();
+    for (const v of await this.containers.list()) {
+      const running = ['running', 'paused', 'restarting'].includes(v.state.status);
+      users.set(v.record.imageId, [
+        ...(users.get(v.record.imageId) ?? []),
+        { id: v.record.id, running },
+      ]);
+    }
+    return users;
   }
 
   async inspectImage(name: string): Promise<ImageDetails> {
@@ -383,16 +397,19 @@ export class Engine {
     return withContentLease(this.stores, () => loadArchive(this.stores, source, this.platform));
   }
 
-  /** `image prune`: dangling images, or with `all` every image (no containers use images yet). */
+  /** `image prune`: dangling images, or with `all` every image no container uses. */
   async pruneImages(opts: { all?: boolean; filters?: string[] }): Promise<PruneResult> {
     const filters = parseFilters(opts.filters ?? [], ['label', 'until', 'dangling']);
     const dangling = parseBoolFilter('dangling', filters.get('dangling')) ?? !opts.all;
     filters.delete('dangling');
     const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
+    const users = await this.imageUsers();
     const removed = await this.stores.images.update((db) => {
       const victims = Object.values(db.images).filter(
         (img) =>
-          (!dangling || tagsOf(db, img.id).length === 0) && this.imageMatches(db, img, filters),
+          !users.has(img.id) &&
+          (!dangling || tagsOf(db, img.id).length === 0) &&
+          this.imageMatches(db, img, filters),
       );
       return victims.map((img) => removeFromDb(db, img.id, true));
     });
@@ -421,7 +438,10 @@ export class Engine {
     return { images: { total, active: 0, size, reclaimable: size } };
   }
 
+  /** `system check`: containers first (they hold snapshots), then the stores. */
   async check(opts: { repair: boolean }): Promise<CheckReport> {
-    return checkStores(this.stores, opts);
+    const containers = await checkContainers(this.containers, opts);
+    const stores = await checkStores(this.stores, opts);
+    return { findings: [...containers.findings, ...stores.findings] };
   }
 }

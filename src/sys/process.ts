@@ -1,12 +1,23 @@
-/** Whether a process with this pid exists (used to tell a crashed writer's leftovers from work in progress). */
+import { readFileSync } from 'node:fs';
+
+/**
+ * Whether a process with this pid exists and has not died (used to tell a crashed writer's
+ * leftovers from work in progress). A zombie — dead, not yet reaped by a parent that may never
+ * reap it — counts as dead.
+ */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -478,3 +478,48 @@ test('top, stats, rename, pause/unpause and container prune', async (t) => {
     'renamed',
   ]);
 });
+
+test('an image in use by a container is kept: rmi refused, prune skips it', async (t) => {
+  const b = await berthWithContainers(t);
+  const imageId = (await b.ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim();
+  await b.ok(['run', '-d', '--name', 'user', 'busybox', 'sleep', '60']);
+  const running = await b.berth(['rmi', '-f', 'busybox']);
+  assert.equal(running.code, 1);
+  assert.match(
+    running.stderr,
+    /unable to delete [0-9a-f]{12} \(cannot be forced\) - image is being used by running container [0-9a-f]{12}/,
+  );
+  await b.ok(['stop', '-t', '0', 'user']);
+  const stopped = await b.berth(['rmi', 'busybox']);
+  assert.equal(stopped.code, 1);
+  assert.match(
+    stopped.stderr,
+    /unable to remove repository reference "busybox:latest" \(must force\) - container [0-9a-f]{12} is using its referenced image/,
+  );
+  assert.match(await b.ok(['image', 'prune', '-a', '-f']), /^Total reclaimed space: 0B\n$/);
+  assert.equal(
+    await b.ok(['rmi', '-f', 'busybox']),
+    'Untagged: busybox:latest\n',
+    'forced: untagged, the image stays',
+  );
+  assert.equal((await b.ok(['images', '-q', '--no-trunc'])).trim(), imageId);
+  assert.equal(
+    await b.ok(['start', 'user']),
+    'user\n',
+    'the container still starts from its image',
+  );
+});
+
+test('system check finds and cleans what a killed monitor leaves behind', async (t) => {
+  const b = await berthWithContainers(t);
+  const id = (await b.ok(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+  const monitorPid = Number(await fs.readFile(path.join(b.runroot, id, 'monitor.pid'), 'utf8'));
+  process.kill(monitorPid, 'SIGKILL');
+  await sleep(200);
+  const report = await b.berth(['system', 'check']);
+  assert.equal(report.code, 0, report.stdout + report.stderr);
+  assert.match(report.stdout, /^repaired: container [0-9a-f]{64} runs without its monitor$/m);
+  assert.deepEqual(await leftovers(b, id), []);
+  assert.equal(await b.ok(['system', 'check', '--no-repair']), 'the store is clean\n');
+  assert.match(await b.ok(['ps', '-a', '--format', '{{.State}}']), /^exited\n$/);
+});
