@@ -18,7 +18,7 @@ import { findImage } from '../image/store.js';
 import type { Stores } from '../image/stores.js';
 import { initialState, type ContainerRecord } from '../runtime/container-record.js';
 import type { ContainerStore } from '../runtime/container-store.js';
-import { hostLimits, initBinary } from '../runtime/host.js';
+import { hostFacts, hostLimits, initBinary } from '../runtime/host.js';
 import type { VolumeStore } from '../volume/store.js';
 import type { CreateRequest } from './container-request.js';
 import { resolveMounts } from './container-mounts.js';
@@ -145,6 +145,7 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
         cgroupsPath: `/berth/${id}`,
         network,
         hostLimits: await hostLimits(),
+        host: await hostFacts(),
       });
       await fs.writeFile(path.join(dir, 'config.json'), JSON.stringify(spec));
       const now = new Date().toISOString();

@@ -325,6 +325,12 @@ export class ContainerService {
     });
   }
 
+  /** `restart`: stop (signal, wait, KILL) then start again. */
+  async restart(idOrName: string, timeout?: number): Promise<ContainerView> {
+    const { record } = await this.stop(idOrName, timeout).then((r) => ({ record: r }));
+    return this.start(record.id);
+  }
+
   /** `rename`: Docker's name rules, and a name in use is a conflict. */
   async rename(idOrName: string, newName: string): Promise<void> {
     const name = validateContainerName(newName);

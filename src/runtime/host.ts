@@ -1,7 +1,8 @@
 /** Facts about the host that container specs depend on. */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import type { HostLimits } from '../core/container-spec.js';
+import type { HostFacts, HostLimits } from '../core/container-spec.js';
+import { ALL_CAPABILITIES } from '../core/container-defaults.js';
 
 const limitNames: Record<string, string> = {
   'Max open files': 'nofile',
@@ -32,4 +33,14 @@ export async function hostLimits(): Promise<HostLimits> {
 /** A static init for `--init` (Debian's tini-static), if installed. */
 export function initBinary(): string | undefined {
   return ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
+}
+
+/** The engine's bounding capabilities (a privileged container can have no more). */
+export async function hostFacts(): Promise<HostFacts> {
+  const status = await fs.readFile('/proc/self/status', 'utf8');
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  const mask = hex ? BigInt(`0x${hex}`) : undefined;
+  const capabilities =
+    mask === undefined ? undefined : ALL_CAPABILITIES.filter((_, i) => (mask >> BigInt(i)) & 1n);
+  return { capabilities, canRaiseRlimits: capabilities?.includes('CAP_SYS_RESOURCE') ?? false };
 }

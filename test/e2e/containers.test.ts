@@ -523,3 +523,123 @@ test('system check finds and cleans what a killed monitor leaves behind', async 
   assert.equal(await b.ok(['system', 'check', '--no-repair']), 'the store is clean\n');
   assert.match(await b.ok(['ps', '-a', '--format', '{{.State}}']), /^exited\n$/);
 });
+
+test('security and process options: --init, capabilities, privileged, no-new-privileges, ulimits, stop signal', async (t) => {
+  const b = await berthWithContainers(t);
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--init',
+      'busybox',
+      'sh',
+      '-c',
+      'cat /proc/1/cmdline | tr "\\0" " "',
+    ]),
+    '/sbin/docker-init -- sh -c cat /proc/1/cmdline | tr "\\0" " " ',
+  );
+  const capEff = async (...flags: string[]) =>
+    (await b.ok(['run', '--rm', ...flags, 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status']))
+      .trim()
+      .split(/\s+/)[1];
+  assert.equal(await capEff(), '00000000a80425fb', "Docker's default capability set");
+  assert.equal(await capEff('--cap-drop', 'ALL'), '0000000000000000');
+  assert.equal(await capEff('--cap-drop', 'ALL', '--cap-add', 'CHOWN'), '0000000000000001');
+  const denied = await b.berth(['run', '--rm', 'busybox', 'mount', '-t', 'tmpfs', 'x', '/tmp']);
+  assert.notEqual(denied.code, 0, 'mount is refused without CAP_SYS_ADMIN');
+  assert.equal(
+    (await b.berth(['run', '--rm', '--privileged', 'busybox', 'mount', '-t', 'tmpfs', 'x', '/tmp']))
+      .code,
+    0,
+  );
+  assert.match(
+    await b.ok([
+      'run',
+      '--rm',
+      '--security-opt',
+      'no-new-privileges',
+      'busybox',
+      'grep',
+      'NoNewPrivs',
+      '/proc/self/status',
+    ]),
+    /NoNewPrivs:\s+1/,
+  );
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--ulimit',
+      'nofile=512:1024',
+      'busybox',
+      'sh',
+      '-c',
+      'ulimit -n; ulimit -Hn',
+    ]),
+    '512\n1024\n',
+  );
+  const tooHigh = await b.berth([
+    'run',
+    '--rm',
+    '--ulimit',
+    'nofile=99999999:99999999',
+    'busybox',
+    'true',
+  ]);
+  assert.equal(tooHigh.code, 125, 'never above the host hard limit');
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'sig',
+    '--stop-signal',
+    'USR1',
+    'busybox',
+    'sh',
+    '-c',
+    'trap "exit 42" USR1; while :; do sleep 0.1; done',
+  ]);
+  await sleep(300);
+  await b.ok(['stop', 'sig']);
+  assert.equal(
+    await inspect(b, 'sig', '{{.State.ExitCode}}'),
+    '42',
+    'stop sends the stop signal first',
+  );
+  await b.ok(['restart', 'sig']);
+  assert.equal(await inspect(b, 'sig', '{{.State.Status}}'), 'running');
+});
+
+test('logs rotate (max-size, max-file) and logs -f follows across rotation', async (t) => {
+  const b = await berthWithContainers(t);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'chatty',
+    '--log-opt',
+    'max-size=2k',
+    '--log-opt',
+    'max-file=3',
+    'busybox',
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo "line $i"; sleep 0.005; done',
+  ]);
+  const follow = await b.berth(['logs', '-f', 'chatty']);
+  const lines = follow.stdout.trim().split('\n');
+  assert.equal(lines[lines.length - 1], 'line 400', 'the follower saw the end');
+  const numbers = lines.map((l) => Number(l.split(' ')[1]));
+  assert.deepEqual(
+    numbers,
+    [...numbers].sort((x, y) => x - y),
+    'in order, no line twice',
+  );
+  const id = await inspect(b, 'chatty', '{{.Id}}');
+  const files = (await fs.readdir(path.join(b.root, 'containers', id)))
+    .filter((f) => f.includes('-json.log'))
+    .sort();
+  assert.deepEqual(files, [`${id}-json.log`, `${id}-json.log.1`, `${id}-json.log.2`]);
+  for (const f of files)
+    assert.ok((await fs.stat(path.join(b.root, 'containers', id, f))).size <= 2000);
+});

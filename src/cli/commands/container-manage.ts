@@ -48,6 +48,28 @@ export const containerStop: Command = {
     }),
 };
 
+export const containerRestart: Command = {
+  path: ['container', 'restart'],
+  aliases: [['restart']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  summary: 'Restart one or more containers',
+  args: { min: 1 },
+  flags: [
+    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
+    {
+      name: 'time',
+      short: 't',
+      type: 'int',
+      description: 'Seconds to wait before killing the container',
+    },
+  ],
+  run: (ctx) =>
+    each(ctx, async (e, name) => {
+      await e.containers.restart(name, ctx.flags.int('time'));
+      return name;
+    }),
+};
+
 export const containerKill: Command = {
   path: ['container', 'kill'],
   aliases: [['kill']],
