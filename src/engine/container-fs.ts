@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { invalidArgument } from '../core/errors.js';
 import type { RuntimeSpec } from '../core/runtime-spec.js';
 import type { Stores } from '../image/stores.js';
@@ -23,8 +24,26 @@ export interface FileDeps {
 
 const LOCK_TIMEOUT_MS = 10 * 60_000;
 
+const CLEANUP_WAIT_MS = 10_000;
+
 const active = (status: string) =>
   status === 'running' || status === 'paused' || status === 'restarting';
+
+/**
+ * When a container exits, its monitor has `berth container cleanup` unmount its root file
+ * system, a moment later: wait for that (it would unmount a mount made meanwhile), or do it
+ * when it never comes (a monitor killed with -9).
+ */
+async function settle(d: FileDeps, id: string): Promise<void> {
+  const deadline = Date.now() + CLEANUP_WAIT_MS;
+  for (;;) {
+    const stored = await d.containers.containers.get(id);
+    if (!stored || !active(stored.state.status)) return; // cleaned up, or never started
+    if (active((await d.containers.view(id)).state.status)) return; // running
+    if (Date.now() > deadline) return d.containers.cleanup(id, { remove: false });
+    await sleep(50);
+  }
+}
 
 /**
  * Run `fn` with the container's root file system mounted (at `containers/<id>/rootfs`). When
@@ -37,6 +56,7 @@ export async function withRootfs<T>(
   fn: (rootfs: string) => Promise<T>,
 ): Promise<T> {
   const dir = d.containers.containers.dir(record.id);
+  await settle(d, record.id);
   const run = async () => {
     const { rootfs } = rootfsPaths(dir);
     if (await isMounted(rootfs)) return fn(rootfs);

@@ -98,8 +98,17 @@ export interface PruneResult {
   reclaimed: number;
 }
 
+export interface UsageRow {
+  total: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+}
+
 export interface DiskUsage {
-  images: { total: number; active: number; size: number; reclaimable: number };
+  images: UsageRow;
+  containers: UsageRow;
+  volumes: UsageRow;
 }
 
 export type ByteSource = AsyncIterable<Uint8Array>;
@@ -430,12 +439,43 @@ export class Engine {
   /** Disk used by images: unique snapshots plus the blobs they came from. */
   async diskUsage(): Promise<DiskUsage> {
     const db = await this.stores.images.read();
-    const roots = await imageRoots(this.stores, db);
-    let size = 0;
-    for (const c of roots.snapshots) size += (await this.stores.snapshots.info(c))?.size ?? 0;
-    for (const b of roots.blobs) size += (await this.stores.content.info(b))?.size ?? 0;
-    const total = Object.keys(db.images).length;
-    return { images: { total, active: 0, size, reclaimable: size } };
+    const users = await this.imageUsers();
+    const imageSize = async (ids: string[]) => {
+      const roots = await imageRoots(this.stores, {
+        ...db,
+        images: Object.fromEntries(ids.map((id) => [id, db.images[id]!])),
+      });
+      let size = 0;
+      for (const c of roots.snapshots) size += (await this.stores.snapshots.info(c))?.size ?? 0;
+      for (const b of roots.blobs) size += (await this.stores.content.info(b))?.size ?? 0;
+      return size;
+    };
+    const ids = Object.keys(db.images);
+    const size = await imageSize(ids);
+    const unused = await imageSize(ids.filter((id) => !users.has(id)));
+    const containers = await this.containers.list();
+    const running = (s: string) => ['running', 'paused', 'restarting'].includes(s);
+    const cSizes = await Promise.all(containers.map((c) => this.containers.size(c.record.id)));
+    const vols = await this.volumes.list();
+    const vSizes = await Promise.all(vols.map((v) => this.volumeStore.size(v.volume.name)));
+    return {
+      images: { total: ids.length, active: users.size, size, reclaimable: unused },
+      containers: {
+        total: containers.length,
+        active: containers.filter((c) => running(c.state.status)).length,
+        size: cSizes.reduce((a, b) => a + b, 0),
+        reclaimable: containers.reduce(
+          (a, c, i) => a + (running(c.state.status) ? 0 : cSizes[i]!),
+          0,
+        ),
+      },
+      volumes: {
+        total: vols.length,
+        active: vols.filter((v) => v.usedBy.length > 0).length,
+        size: vSizes.reduce((a, b) => a + b, 0),
+        reclaimable: vols.reduce((a, v, i) => a + (v.usedBy.length > 0 ? 0 : vSizes[i]!), 0),
+      },
+    };
   }
 
   /** `system check`: containers first (they hold snapshots), then the stores. */

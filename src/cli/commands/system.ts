@@ -30,14 +30,21 @@ export const systemDf: Command = {
   ],
   async run(ctx) {
     const du = await (await ctx.engine()).diskUsage();
+    const row = (
+      type: string,
+      u: { total: number; active: number; size: number; reclaimable: number },
+    ) => ({
+      Type: type,
+      TotalCount: String(u.total),
+      Active: String(u.active),
+      Size: humanSize(u.size),
+      Reclaimable: reclaimable(u.reclaimable, u.size),
+    });
+    // build cache joins these rows with the build issue
     const rows = [
-      {
-        Type: 'Images',
-        TotalCount: String(du.images.total),
-        Active: String(du.images.active),
-        Size: humanSize(du.images.size),
-        Reclaimable: reclaimable(du.images.reclaimable, du.images.size),
-      },
+      row('Images', du.images),
+      row('Containers', du.containers),
+      row('Local Volumes', du.volumes),
     ];
     const table = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
     ctx.stdout.write(renderRows(rows, ctx.flags.string('format'), table, dfHeaders));
