@@ -15,9 +15,9 @@ export interface Context extends Io {
   flags: Flags;
   args: string[];
   /** Write a line to stdout. */
-  out(line: string): void;
+  out: (line: string) => void;
   /** Write a line to stderr. */
-  err(line: string): void;
+  err: (line: string) => void;
 }
 
 export interface Command {

@@ -44,3 +44,15 @@ export function renderRows(
 
 /** Plain columns (for output that is not template-driven). */
 export const columns = (rows: string[][]) => tabwrite(rows);
+
+/** Print inspect documents: Docker's indented JSON array, or one `--format` line each. */
+export function printDocuments(
+  out: (line: string) => void,
+  docs: unknown[],
+  format: string | undefined,
+): void {
+  if (format && format !== 'json') {
+    const t = parseTemplate(format);
+    for (const d of docs) out(t.execute(d));
+  } else out(goJsonIndent(docs));
+}

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckReport } from '../image/check.js';
 import { isMounted, unmountRootfs } from '../runtime/rootfs.js';
 import type { ContainerService } from './containers.js';
@@ -45,7 +46,11 @@ export async function checkContainers(
     const runc = await s.runc.state(id);
     if (runc && runc.status !== 'stopped') {
       found(`container ${id} runs without its monitor`);
-      if (opts.repair) await s.runc.kill(id, 9, true).catch(() => undefined);
+      if (opts.repair) {
+        await s.runc.kill(id, 9, true).catch(() => undefined);
+        for (let i = 0; i < 100 && (await s.runc.state(id))?.status !== 'stopped'; i++)
+          await sleep(20);
+      }
     }
     if (runc || (await isMounted(path.join(s.containers.dir(id), 'rootfs')))) {
       found(`container ${id} has exited but its runtime state or root file system was left behind`);
@@ -73,6 +78,11 @@ export async function checkContainers(
   }
   for (const cg of await cgroupDirs()) {
     if (live.has(path.basename(cg))) continue;
+    // cgroups are host-wide: one with processes, or made moments ago, may be another state
+    // root's container (or one being created); only empty, settled ones are leftovers
+    const procs = await fs.readFile(path.join(cg, 'cgroup.procs'), 'utf8').catch(() => '');
+    const age = Date.now() - ((await fs.stat(cg).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if (procs.trim() !== '' || age < 30_000) continue;
     found(`cgroup of a container that is not running: ${cg}`);
     if (opts.repair) await fs.rmdir(cg).catch(() => undefined);
   }

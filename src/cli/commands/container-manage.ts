@@ -1,11 +1,7 @@
 /** `berth stop|kill|rm|wait|pause|unpause|logs|container inspect|container cleanup`. */
 import type { Engine } from '../../engine/engine.js';
 import { parseTimestamp } from '../../engine/time-filter.js';
-import { dockerContainerInspect, dockerImageInspect } from '../../engine/docker-view.js';
-import { invalidArgument, isBerthError } from '../../core/errors.js';
 import type { Command, Context } from '../command.js';
-import { parseTemplate } from '../format/go-template.js';
-import { goJsonIndent } from '../output.js';
 
 /** Run `fn` for each named container, printing Docker's per-container error lines. */
 async function each(
@@ -223,79 +219,6 @@ export const containerLogs: Command = {
     } finally {
       process.off('SIGINT', stop);
     }
-  },
-};
-
-/** Inspect documents for names that may be containers or images (`--type` narrows it). */
-async function inspectDocs(ctx: Context, type: 'container' | 'image' | undefined): Promise<number> {
-  const engine = await ctx.engine();
-  const docs: unknown[] = [];
-  let failed = false;
-  for (const name of ctx.args) {
-    try {
-      if (type !== 'image') {
-        try {
-          const v = await engine.containers.view(name);
-          docs.push(
-            dockerContainerInspect(v, {
-              dir: engine.containers.containers.dir(v.record.id),
-              logPath: engine.containers.logPath(v.record.id),
-            }),
-          );
-          continue;
-        } catch (e) {
-          if (type === 'container' || !isBerthError(e, 'NotFound')) throw e;
-        }
-      }
-      docs.push(dockerImageInspect(await engine.inspectImage(name)));
-    } catch (e) {
-      if (!isBerthError(e, 'NotFound')) throw e;
-      ctx.err(`Error: ${type ? (e as Error).message : `No such object: ${name}`}`);
-      failed = true;
-    }
-  }
-  const format = ctx.flags.string('format');
-  if (format && format !== 'json') {
-    const t = parseTemplate(format);
-    for (const d of docs) ctx.out(t.execute(d));
-  } else ctx.out(goJsonIndent(docs));
-  return failed ? 1 : 0;
-}
-
-const inspectFlags = [
-  {
-    name: 'format',
-    short: 'f',
-    type: 'string' as const,
-    description: 'Format output using a custom template',
-  },
-  { name: 'size', short: 's', type: 'bool' as const, description: 'Display total file sizes' },
-];
-
-export const containerInspect: Command = {
-  path: ['container', 'inspect'],
-  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
-  summary: 'Display detailed information on one or more containers',
-  args: { min: 1 },
-  flags: inspectFlags,
-  run: (ctx) => inspectDocs(ctx, 'container'),
-};
-
-export const inspectAny: Command = {
-  path: ['inspect'],
-  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
-  summary: 'Return low-level information on berth objects',
-  args: { min: 1 },
-  flags: [
-    ...inspectFlags,
-    { name: 'type', type: 'string', description: 'Only inspect objects of the given type' },
-  ],
-  run(ctx) {
-    const type = ctx.flags.string('type');
-    if (type !== undefined && type !== 'container' && type !== 'image') {
-      throw invalidArgument(`"${type}" is not a valid value for --type`);
-    }
-    return inspectDocs(ctx, type);
   },
 };
 

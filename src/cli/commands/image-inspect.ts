@@ -1,43 +1,7 @@
-/** `berth image inspect` and `berth history`. */
-import { dockerImageInspect } from '../../engine/docker-view.js';
+/** `berth history`. */
 import type { Command } from '../command.js';
-import { parseTemplate } from '../format/go-template.js';
 import { humanSize } from '../format/human.js';
-import { displayId, goJsonIndent, goTime, renderRows, since } from '../output.js';
-
-export const imageInspect: Command = {
-  path: ['image', 'inspect'],
-  usage: '[OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Display detailed information on one or more images',
-  args: { min: 1 },
-  flags: [
-    {
-      name: 'format',
-      short: 'f',
-      type: 'string',
-      description:
-        "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.",
-    },
-  ],
-  async run(ctx) {
-    const format = ctx.flags.string('format');
-    const template = format && format !== 'json' ? parseTemplate(format) : undefined;
-    const docs: unknown[] = [];
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        docs.push(dockerImageInspect(await (await ctx.engine()).inspectImage(name)));
-      } catch (e) {
-        if ((e as { kind?: string }).kind !== 'NotFound') throw e;
-        ctx.err(`Error: ${(e as Error).message}`);
-        failed = true;
-      }
-    }
-    if (template) for (const d of docs) ctx.out(template.execute(d));
-    else ctx.out(goJsonIndent(docs));
-    return failed ? 1 : 0;
-  },
-};
+import { displayId, goTime, renderRows, since } from '../output.js';
 
 const historyHeaders = {
   ID: 'IMAGE',

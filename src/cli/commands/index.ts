@@ -1,16 +1,15 @@
 /** Every command berth has, in help order. */
 import type { Command } from '../command.js';
 import { imageImport, imageLoad, imageSave } from './image-archive.js';
-import { imageHistory, imageInspect } from './image-inspect.js';
+import { imageHistory } from './image-inspect.js';
+import { containerInspect, imageInspect, inspectAny } from './inspect.js';
 import { imageList } from './image-list.js';
 import { imageBuiltin, imagePrune, imageRemove, imageTag } from './image-manage.js';
 import { systemCheck, systemDf } from './system.js';
 import { versionCommand } from './version.js';
 import {
   containerCleanup,
-  containerInspect,
   containerKill,
-  inspectAny,
   containerLogs,
   containerPause,
   containerRemove,

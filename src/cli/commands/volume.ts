@@ -1,9 +1,8 @@
 /** `berth volume create|ls|inspect|rm|prune`. */
 import type { Command } from '../command.js';
-import { parseTemplate } from '../format/go-template.js';
 import { humanSize } from '../format/human.js';
 import { confirm } from '../prompt.js';
-import { goJsonIndent, renderRows } from '../output.js';
+import { printDocuments, renderRows } from '../output.js';
 
 /** `k=v` list flags (labels, options) as a map. */
 function keyValues(list: string[]): Record<string, string> {
@@ -142,11 +141,7 @@ export const volumeInspect: Command = {
         failed = true;
       }
     }
-    const format = ctx.flags.string('format');
-    if (format && format !== 'json') {
-      const t = parseTemplate(format);
-      for (const d of docs) ctx.out(t.execute(d));
-    } else ctx.out(goJsonIndent(docs));
+    printDocuments(ctx.out, docs, ctx.flags.string('format'));
     return failed ? 1 : 0;
   },
 };
