@@ -6,7 +6,8 @@
  *
  * Files: args.c (options), util.c (time, JSON, atomic files), jsonlog.c (json-file log with
  * rotation), attach.c (attach.sock clients and the container's stdin), runtime.c (runc and
- * cgroup OOM counters), main.c (daemonizing, handshake, event loop, restart policy).
+ * cgroup OOM counters), health.c (Docker's health checks through runc exec), main.c
+ * (daemonizing, handshake, event loop, restart policy).
  */
 #ifndef BERTH_MONITOR_H
 #define BERTH_MONITOR_H
@@ -35,6 +36,10 @@ struct config {
   int restart_max; /* on-failure:N; 0 = unlimited */
   const char *cgroup_path; /* NULL: no OOM detection */
   char **exit_argv; /* NULL, or { exit command, args..., NULL } */
+  /* Health check: the command run with `runc exec` (NULL: none); durations in ns, 0: default */
+  char **health_argv;
+  long long health_interval, health_timeout, health_start_period, health_start_interval;
+  int health_retries; /* 0: default (3) */
 };
 
 extern struct config cfg;
@@ -56,6 +61,10 @@ long long monotonic_ms(void);
 size_t json_escape(char *out, const char *in, size_t n);
 /* Write a file in the state directory atomically (temp file + rename). */
 int write_state_file(const char *name, const char *data, size_t len);
+/* The same without fsync: for files that need not survive a crash (health.json). */
+int write_state_file_nosync(const char *name, const char *data, size_t len);
+/* Go's time.Duration.String() of ns ("500ms", "1m30s"), as Docker prints durations. */
+void format_go_duration(char *out, size_t outlen, long long ns);
 int set_nonblock(int fd);
 /* write() all of buf to a blocking fd, retrying on EINTR; -1 on error. */
 int write_all(int fd, const void *buf, size_t len);
@@ -104,5 +113,19 @@ int devnull(void);
 pid_t spawn(char *const argv[], int in, int out, int errfd, bool new_session);
 /* Reap a child we are waiting for synchronously; other children stay for the main loop. */
 int wait_child(pid_t pid);
+/* The message of the last error-level entry of a runc JSON log in the state directory. */
+void runtime_log_error(const char *name, char *err, size_t errlen);
+/* True when the container's cgroup is frozen (runc pause). */
+bool cgroup_frozen(void);
+
+/* health.c: Docker's health checks (all no-ops without --health-cmd) */
+int health_init(char *err, size_t errlen); /* before detaching: argv, the previous Log */
+void health_start(void);                   /* the container (re)started: "starting" */
+void health_stop(void);                    /* it exited: abandon any check, "unhealthy" */
+void health_tick(long long now_ms);        /* start, time out or finish a check */
+long long health_due_ms(void);             /* when health_tick has work next, -1 never */
+bool health_child(pid_t pid, int status);  /* a reaped child: true when it was the check */
+int health_poll_fill(struct pollfd *pfd);  /* the check's output pipe, if any */
+void health_poll_handle(const struct pollfd *pfd, int n);
 
 #endif

@@ -146,27 +146,34 @@ static void json_unquote(const char *s, char *out, size_t outlen) {
  * {"level":"error","msg":"runc create failed: unable to start container process: exec:
  * \"nope\": executable file not found in $PATH","time":"..."}.
  */
-static void runtime_error(const char *what, int status, int stderr_fd, char *err, size_t errlen) {
-  static char buf[16384 + 1];
+static char log_buf[16384 + 1];
+
+void runtime_log_error(const char *name, char *err, size_t errlen) {
   ssize_t n = 0;
   err[0] = 0;
-  int fd = openat(state_dirfd, "runc.log", O_RDONLY | O_CLOEXEC);
+  int fd = openat(state_dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     struct stat st;
     off_t from = fstat(fd, &st) == 0 && st.st_size > 16384 ? st.st_size - 16384 : 0;
-    n = pread(fd, buf, sizeof buf - 1, from);
+    n = pread(fd, log_buf, sizeof log_buf - 1, from);
     close(fd);
   }
-  buf[n > 0 ? n : 0] = 0;
-  for (char *line = buf, *next; line && *line; line = next) {
+  log_buf[n > 0 ? n : 0] = 0;
+  for (char *line = log_buf, *next; line && *line; line = next) {
     next = strchr(line, '\n');
     if (next) *next++ = 0;
     const char *msg = strstr(line, "\"msg\":\"");
     if (strstr(line, "\"level\":\"error\"") && msg) json_unquote(msg + 7, err, errlen);
   }
+}
+
+static void runtime_error(const char *what, int status, int stderr_fd, char *err, size_t errlen) {
+  char *buf = log_buf;
+  ssize_t n;
+  runtime_log_error("runc.log", err, errlen);
   /* No JSON log (another runtime?): the runtime's stderr, if we have it. */
   if (!err[0] && stderr_fd >= 0) {
-    n = read(stderr_fd, buf, sizeof buf - 1);
+    n = read(stderr_fd, buf, sizeof log_buf - 1);
     buf[n > 0 ? n : 0] = 0;
     char *end = buf + strcspn(buf, "\n");
     *end = 0;
@@ -377,4 +384,26 @@ long long oom_kill_count(void) {
     if (v >= 0) return v;
   }
   return -1;
+}
+
+/* runc pause freezes the cgroup: v1 freezer.state FROZEN/FREEZING, v2 cgroup.freeze 1. */
+bool cgroup_frozen(void) {
+  static const char *const files[] = {
+      "/sys/fs/cgroup/freezer%s/freezer.state",
+      "/sys/fs/cgroup%s/cgroup.freeze",
+      "/sys/fs/cgroup/unified%s/cgroup.freeze",
+  };
+  char path[4096 + 64], buf[32];
+  if (!cfg.cgroup_path || cfg.cgroup_path[0] != '/') return false;
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(path, sizeof path, files[i], cfg.cgroup_path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buf[n] = 0;
+    return buf[0] == '1' || !strncmp(buf, "FROZEN", 6) || !strncmp(buf, "FREEZING", 8);
+  }
+  return false;
 }

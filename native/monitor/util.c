@@ -133,19 +133,57 @@ int write_all(int fd, const void *buf, size_t len) {
   return 0;
 }
 
-int write_state_file(const char *name, const char *data, size_t len) {
+static int write_file(const char *name, const char *data, size_t len, bool sync) {
   char tmp[64];
   snprintf(tmp, sizeof tmp, ".%s.tmp", name);
   int fd = openat(state_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
   /* fsync: a reader after a crash sees either the old or the new file, never an empty one. */
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
     close(fd);
     unlinkat(state_dirfd, tmp, 0);
     return -1;
   }
   close(fd);
   return renameat(state_dirfd, tmp, state_dirfd, name);
+}
+
+int write_state_file(const char *name, const char *data, size_t len) {
+  return write_file(name, data, len, true);
+}
+
+int write_state_file_nosync(const char *name, const char *data, size_t len) {
+  return write_file(name, data, len, false);
+}
+
+/* A whole number of units with its fraction (digits places, trailing zeros dropped). */
+static int unit_fraction(char *out, size_t outlen, long long v, long long unit, int digits,
+                         const char *suffix) {
+  char frac[24] = "";
+  long long f = v % unit;
+  if (f) {
+    int len = snprintf(frac, sizeof frac, ".%0*lld", digits, f);
+    while (len > 1 && frac[len - 1] == '0') frac[--len] = 0;
+  }
+  return snprintf(out, outlen, "%lld%s%s", v / unit, frac, suffix);
+}
+
+void format_go_duration(char *out, size_t outlen, long long ns) {
+  if (ns <= 0) {
+    snprintf(out, outlen, ns == 0 ? "0s" : "%lldns", ns);
+  } else if (ns < 1000) {
+    snprintf(out, outlen, "%lldns", ns);
+  } else if (ns < 1000000) {
+    unit_fraction(out, outlen, ns, 1000, 3, "\xc2\xb5s" /* µs */);
+  } else if (ns < 1000000000) {
+    unit_fraction(out, outlen, ns, 1000000, 6, "ms");
+  } else {
+    long long s = ns / 1000000000;
+    int n = 0;
+    if (s >= 3600) n = snprintf(out, outlen, "%lldh%lldm", s / 3600, s / 60 % 60);
+    else if (s >= 60) n = snprintf(out, outlen, "%lldm", s / 60);
+    unit_fraction(out + n, outlen - (size_t)n, ns % 60000000000LL, 1000000000, 9, "s");
+  }
 }
 
 int set_nonblock(int fd) {

@@ -196,11 +196,12 @@ function containerDestination(c: ContainerFs, container: string, dstPath: string
   const abs = cleanPreserving(`/${dstPath}`);
   let at = c.view.resolve(abs, assertsDirectory(abs));
   let st = c.view.lstat(at);
-  if (st?.isSymbolicLink()) {
+  const link = st?.isSymbolicLink();
+  if (link) {
     at = c.view.resolve(at, true);
     st = c.view.lstat(at);
   }
-  if (!st) return { path: abs, exists: false, isDir: false };
+  if (!st) return { path: link ? at : abs, exists: false, isDir: false }; // a link: its target
   if (st.isCharacterDevice() || st.isBlockDevice())
     throw invalidArgument(
       `destination "${container}:${dstPath}" must be a directory or a regular file: got a device`,
@@ -243,6 +244,7 @@ export async function copyToContainer(
     checkWritable(c, at);
     await extractEntries(c.view, at, entries, {
       owner: opts.archive ? 'entry' : { uid: 0, gid: 0 },
+      checkWritable: (p) => checkWritable(c, p),
     });
     return {
       size: source ? contentSize(source.view, source.path) : undefined,

@@ -57,7 +57,9 @@ export async function withRootfs<T>(
 ): Promise<T> {
   const dir = d.containers.containers.dir(record.id);
   await settle(d, record.id);
+  await d.containers.view(record.id); // gone meanwhile (--rm): No such container
   const run = async () => {
+    await d.containers.view(record.id);
     const { rootfs } = rootfsPaths(dir);
     if (await isMounted(rootfs)) return fn(rootfs);
     await mountRootfs(dir, await d.stores.snapshots.lowerDirs(record.chainId));

@@ -11,6 +11,7 @@
  */
 import fs, { constants } from 'node:fs';
 import path from 'node:path';
+import type { HeaderInput } from '../archive/tar-header.js';
 import type { WriteEntry } from '../archive/tar-writer.js';
 import { invalidArgument } from '../core/errors.js';
 import { lsetxattr, mknod } from '../sys/native.js';
@@ -19,6 +20,8 @@ import type { ScopedFs } from './scoped-fs.js';
 export interface ExtractOptions {
   /** Owner of what is written: each entry's own ids, fixed ids, or (absent) whoever runs berth. */
   owner?: 'entry' | { uid: number; gid: number };
+  /** Throws when a (resolved) path may not be written, as a read-only mount. */
+  checkWritable?: (p: string) => void;
 }
 
 const DEVICE_TYPES = { char: constants.S_IFCHR, block: constants.S_IFBLK, fifo: constants.S_IFIFO };
@@ -62,6 +65,29 @@ function setXattrs(host: string, xattrs: Map<string, Buffer> | undefined): void 
 }
 
 /**
+ * Owner, mode and xattrs of what was just made. Files and directories are opened without
+ * following a symlink, so that nothing swapped in meanwhile is changed instead.
+ */
+function setMetadata(host: string, h: HeaderInput, owner?: { uid: number; gid: number }): void {
+  if (h.type === 'symlink') {
+    if (owner) fs.lchownSync(host, owner.uid, owner.gid);
+  } else if (h.type === 'file' || h.type === 'directory') {
+    const dir = h.type === 'directory' ? constants.O_DIRECTORY : 0;
+    const fd = fs.openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW | dir);
+    try {
+      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+      fs.fchmodSync(fd, h.mode & 0o7777);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } else {
+    if (owner) fs.lchownSync(host, owner.uid, owner.gid);
+    fs.chmodSync(host, h.mode & 0o7777);
+  }
+  setXattrs(host, h.xattrs);
+}
+
+/**
  * Extract `entries` into `dest`, a resolved, existing directory of `view`. Directory mtimes are
  * set last, since writing into a directory changes its mtime.
  */
@@ -79,8 +105,10 @@ export async function extractEntries(
     let at = dest;
     if (rel !== '.') {
       const parent = view.resolve(path.posix.join(dest, path.posix.dirname(rel)), true);
+      opts.checkWritable?.(parent);
       view.mkdirAll(parent);
       at = path.posix.join(parent, path.posix.basename(rel));
+      opts.checkWritable?.(at);
     }
     const host = view.hostPath(at);
     const isDir = h.type === 'directory';
@@ -126,12 +154,9 @@ export async function extractEntries(
         mknod(host, DEVICE_TYPES[h.type] | (h.mode & 0o7777), h.devmajor ?? 0, h.devminor ?? 0);
     }
     const owner = opts.owner === 'entry' ? { uid: h.uid, gid: h.gid } : opts.owner;
-    if (owner) fs.lchownSync(host, owner.uid, owner.gid);
-    if (h.type !== 'symlink') fs.chmodSync(host, h.mode & 0o7777);
-    setXattrs(host, h.xattrs);
+    setMetadata(host, h, owner);
     if (isDir) dirTimes.push([host, h.mtime]);
-    else if (h.type === 'symlink') fs.lutimesSync(host, h.mtime, h.mtime);
-    else fs.utimesSync(host, h.mtime, h.mtime);
+    else fs.lutimesSync(host, h.mtime, h.mtime);
   }
-  for (const [host, mtime] of dirTimes) fs.utimesSync(host, mtime, mtime);
+  for (const [host, mtime] of dirTimes) fs.lutimesSync(host, mtime, mtime);
 }

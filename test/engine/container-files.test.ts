@@ -21,11 +21,19 @@ async function setup(t: TestContext) {
   return { b, engine, d: { containers: engine.containers, stores: engine.stores } };
 }
 
-/** Insist that these (stopped) containers have nothing mounted. */
+/**
+ * Insist that these stopped containers have nothing mounted, once their monitors' cleanups
+ * (which unmount what the run mounted, a moment after the exit) have run.
+ */
 async function notMounted(d: Awaited<ReturnType<typeof setup>>['d'], ...names: string[]) {
-  const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
   for (const name of names) {
     const { record } = await d.containers.view(name);
+    for (let i = 0; i < 200; i++) {
+      const stored = await d.containers.containers.get(record.id);
+      if (stored?.state.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
     assert.ok(!mounts.includes(record.id), `${name} is left mounted`);
   }
 }
@@ -65,6 +73,8 @@ test('diff: C, A and D in Docker order; runtime mount points never show', async 
   ]);
   await b.ok(['run', '--name', 'idle', 'busybox', 'true']);
   assert.deepEqual(await containerChanges(d, 'idle'), []);
+  await b.ok(['run', '--name', 'edit', 'busybox', 'sh', '-c', 'echo y >> /etc/passwd']);
+  assert.deepEqual(await containerChanges(d, 'edit'), [{ kind: 'C', path: '/etc/passwd' }]);
   await b.ok([
     'run',
     '--name',
@@ -262,6 +272,19 @@ test('cp into running and stopped containers: the container layer, dir/., tar st
   await copyToContainer(d, 'cold', '/etc/', path.join(host, 'f2'));
   assert.equal(await b.ok(['exec', 'live', 'stat', '-c', '%u', '/streamed/x']), '0\n');
   await notMounted(d, 'cold');
+  // read-only: the root file system, and a read-only bind even when reached from above it
+  const ro = await tempDir(t);
+  await b.ok(['create', '--name', 'ro', '--read-only', '-v', `${ro}:/ro:ro`, 'busybox', 'true']);
+  await assert.rejects(
+    copyToContainer(d, 'ro', '/tmp', path.join(host, 'file')),
+    /container rootfs is marked read-only/,
+  );
+  await b.ok(['create', '--name', 'robind', '-v', `${ro}:/ro:ro`, 'busybox', 'true']);
+  await assert.rejects(
+    copyToContainer(d, 'robind', '/', [craftTar([{ name: 'ro/x', data: 'no' }])]),
+    /mounted volume is marked read-only/,
+  );
+  assert.deepEqual(await fs.readdir(ro), [], 'nothing written through a read-only bind');
   await assert.rejects(
     copyToContainer(d, 'cold', '/streamed/file', [craftTar([{ name: 'x' }])]),
     /must be a directory/,

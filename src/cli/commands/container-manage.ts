@@ -2,6 +2,7 @@
 import type { Engine } from '../../engine/engine.js';
 import { parseTimestamp } from '../../engine/time-filter.js';
 import type { Command, Context } from '../command.js';
+import type { FlagSpec } from '../flags.js';
 
 /** Run `fn` for each named container, printing Docker's per-container error lines. */
 async function each(
@@ -22,21 +23,24 @@ async function each(
   return failed ? 1 : 0;
 }
 
+/** `stop` and `restart` take the same flags. */
+const stopFlags: FlagSpec[] = [
+  { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
+  {
+    name: 'time',
+    short: 't',
+    type: 'int',
+    description: 'Seconds to wait before killing the container',
+  },
+];
+
 export const containerStop: Command = {
   path: ['container', 'stop'],
   aliases: [['stop']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Stop one or more running containers',
   args: { min: 1 },
-  flags: [
-    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
-    {
-      name: 'time',
-      short: 't',
-      type: 'int',
-      description: 'Seconds to wait before killing the container',
-    },
-  ],
+  flags: stopFlags,
   run: (ctx) =>
     each(ctx, async (e, name) => {
       await e.containers.stop(name, ctx.flags.int('time'));
@@ -50,15 +54,7 @@ export const containerRestart: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Restart one or more containers',
   args: { min: 1 },
-  flags: [
-    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container' },
-    {
-      name: 'time',
-      short: 't',
-      type: 'int',
-      description: 'Seconds to wait before killing the container',
-    },
-  ],
+  flags: stopFlags,
   run: (ctx) =>
     each(ctx, async (e, name) => {
       await e.containers.restart(name, ctx.flags.int('time'));
