@@ -124,7 +124,8 @@ export class UpperScan {
     const below = this.lower.lookup(rel(p));
     if (!below?.stat.isDirectory()) return false;
     const st = this.stat(p);
-    return st.mode === below.stat.mode && st.uid === below.stat.uid && st.gid === below.stat.gid;
+    const same = st.mode === below.stat.mode && st.uid === below.stat.uid;
+    return same && st.gid === below.stat.gid && !isOpaque(path.join(this.upper, p));
   }
 
   /** The changes, as Docker lists them. */

@@ -132,6 +132,8 @@ export class ContainerService {
         stdinOnce: record.config.StdinOnce && io.stdin,
         restart: record.hostConfig.restartPolicy,
         cgroupPath: `/berth/${record.id}`,
+        healthcheck: record.config.Healthcheck,
+        shell: record.config.Shell,
         attachFirst: io.attachFirst,
         exitCommand: [
           ...this.selfCommand,

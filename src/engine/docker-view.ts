@@ -83,6 +83,20 @@ export function dockerContainerInspect(v: ContainerView, paths: { dir: string; l
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health
+        ? {
+            Health: {
+              Status: s.health.status,
+              FailingStreak: s.health.failingStreak,
+              Log: s.health.log.map((l) => ({
+                Start: l.start,
+                End: l.end,
+                ExitCode: l.exitCode,
+                Output: l.output,
+              })),
+            },
+          }
+        : {}),
     },
     Image: r.imageId,
     ResolvConfPath: `${paths.dir}/resolv.conf`,

@@ -20,6 +20,7 @@ import {
 } from './container-manage.js';
 import { containerList } from './container-ps.js';
 import { containerExec } from './container-exec.js';
+import { containerCommit, containerCopy, containerDiff, containerExport } from './container-files.js';
 import {
   containerPrune,
   containerRename,
@@ -30,6 +31,10 @@ import { containerAttach, containerCreate, containerRun, containerStart } from '
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  containerCommit,
+  containerCopy,
+  containerDiff,
+  containerExport,
   containerPrune,
   containerRename,
   containerStatsCommand,
