@@ -136,19 +136,22 @@ export const containerStart: Command = {
     let failed = false;
     for (const name of ctx.args) {
       try {
-        const { record } = await engine.containers.start(name, {
-          stdin: ctx.flags.bool('interactive'),
-        });
+        const interactive = ctx.flags.bool('interactive');
         if (attachIo) {
-          const interactive = ctx.flags.bool('interactive');
+          // attached before it starts, so even a container that exits at once is seen whole
+          const { record } = await engine.containers.view(name);
           const raw =
             record.config.Tty && interactive && Boolean((ctx.stdin as NodeJS.ReadStream).isTTY);
-          const { detached } = await withRawTerminal(ctx, raw, () =>
-            engine.containers.attach(record.id, streams(ctx, interactive, record.config.Tty)),
+          const code = await withRawTerminal(ctx, raw, () =>
+            engine.containers.runAttached(
+              record.id,
+              streams(ctx, interactive, record.config.Tty),
+              interactive,
+            ),
           );
-          if (detached) return 0;
-          return (await engine.containers.waitExit(record.id))?.exitCode ?? 0;
+          return code ?? 0;
         }
+        await engine.containers.start(name, { stdin: false });
         ctx.out(name);
       } catch (e) {
         ctx.err(`Error response from daemon: ${(e as Error).message}`);
