@@ -20,7 +20,12 @@ import {
 } from './container-manage.js';
 import { containerList } from './container-ps.js';
 import { containerExec } from './container-exec.js';
-import { containerCommit, containerCopy, containerDiff, containerExport } from './container-files.js';
+import {
+  containerCommit,
+  containerCopy,
+  containerDiff,
+  containerExport,
+} from './container-files.js';
 import {
   containerPrune,
   containerRename,
