@@ -88,6 +88,12 @@ export class ContainerService {
     streams: AttachStreams,
     stdin: boolean,
   ): Promise<number | undefined> {
+    const { state } = await this.view(id);
+    if (state.status === 'running' || state.status === 'paused') {
+      // already running (start -a of a running container): just attach
+      const { detached } = await this.attach(id, streams);
+      return detached ? undefined : ((await this.waitExit(id))?.exitCode ?? 0);
+    }
     let socket: Socket | undefined;
     try {
       await this.start(id, {
