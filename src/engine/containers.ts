@@ -120,7 +120,8 @@ export class ContainerService {
     if (state.status === 'running' || state.status === 'restarting') return { record, state };
     if (state.status === 'paused')
       throw conflict(`cannot start a paused container, try unpause instead`);
-    await this.cleanup(record.id, { remove: false }); // leftovers of the previous run
+    // leftovers of the previous run (a container never started has none)
+    if (record.startCount > 0) await this.cleanup(record.id, { remove: false });
     const dir = this.containers.dir(record.id);
     await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
     try {

@@ -10,13 +10,15 @@ async function each(
   fn: (engine: Engine, name: string) => Promise<string | void>,
 ): Promise<number> {
   const engine = await ctx.engine();
+  // as docker/cli: all at once (rm -f of fifty containers should not take fifty times one),
+  // results printed in the order the names were given
+  const results = await Promise.allSettled(ctx.args.map((name) => fn(engine, name)));
   let failed = false;
-  for (const name of ctx.args) {
-    try {
-      const out = await fn(engine, name);
-      if (out !== undefined) ctx.out(out);
-    } catch (e) {
-      ctx.err(`Error response from daemon: ${(e as Error).message}`);
+  for (const r of results) {
+    if (r.status === 'fulfilled') {
+      if (r.value !== undefined) ctx.out(r.value);
+    } else {
+      ctx.err(`Error response from daemon: ${(r.reason as Error).message}`);
       failed = true;
     }
   }
