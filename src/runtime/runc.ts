@@ -1,4 +1,6 @@
 /** The OCI runtime (runc) for the operations berth does not leave to the monitor. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { run } from '../sys/exec.js';
 
 export interface RuncState {
@@ -29,7 +31,13 @@ export class Runc {
     await this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)]);
   }
 
+  /** Whether runc still has state for this container (no process spawned to find out). */
+  known(id: string): boolean {
+    return existsSync(path.join(this.root, id));
+  }
+
   async delete(id: string): Promise<void> {
+    if (!this.known(id)) return; // the monitor deleted it already: save a runc run
     await this.run(['delete', '--force', id]).catch(() => undefined);
   }
 
