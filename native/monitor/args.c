@@ -33,6 +33,12 @@ enum {
   OPT_CGROUP_PATH,
   OPT_EXIT_COMMAND,
   OPT_EXIT_ARG,
+  OPT_HEALTH_CMD,
+  OPT_HEALTH_INTERVAL,
+  OPT_HEALTH_TIMEOUT,
+  OPT_HEALTH_START_PERIOD,
+  OPT_HEALTH_START_INTERVAL,
+  OPT_HEALTH_RETRIES,
 };
 
 static const struct option options[] = {
@@ -52,6 +58,12 @@ static const struct option options[] = {
     {"cgroup-path", required_argument, NULL, OPT_CGROUP_PATH},
     {"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
     {"exit-arg", required_argument, NULL, OPT_EXIT_ARG},
+    {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+    {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+    {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+    {"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
+    {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
     {NULL, 0, NULL, 0},
 };
 
@@ -97,15 +109,18 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
   /* At most argc exit args, plus the command and the terminating NULL. */
   char **exit_args = calloc((size_t)argc + 2, sizeof *exit_args);
   int n_exit_args = 0;
+  /* At most argc words of the health check command, plus the terminating NULL. */
+  char **health_args = calloc((size_t)argc + 1, sizeof *health_args);
+  int n_health_args = 0;
   long long n;
-  int c;
+  int c, idx = 0;
 
-  if (!exit_args) {
+  if (!exit_args || !health_args) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "", options, &idx)) != -1) {
     switch (c) {
     case OPT_ID:
       cfg.id = optarg;
@@ -167,6 +182,29 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
     case OPT_EXIT_ARG:
       exit_args[1 + n_exit_args++] = optarg;
       break;
+    case OPT_HEALTH_CMD:
+      health_args[n_health_args++] = optarg;
+      break;
+    case OPT_HEALTH_INTERVAL:
+    case OPT_HEALTH_TIMEOUT:
+    case OPT_HEALTH_START_PERIOD:
+    case OPT_HEALTH_START_INTERVAL: /* nanoseconds, as in Docker's config */
+      if (parse_number(optarg, 0, &n) < 0) {
+        snprintf(err, errlen, "invalid --%s: %s", options[idx].name, optarg);
+        return -1;
+      }
+      *(c == OPT_HEALTH_INTERVAL  ? &cfg.health_interval
+        : c == OPT_HEALTH_TIMEOUT ? &cfg.health_timeout
+        : c == OPT_HEALTH_START_PERIOD ? &cfg.health_start_period
+                                       : &cfg.health_start_interval) = n;
+      break;
+    case OPT_HEALTH_RETRIES:
+      if (parse_number(optarg, 0, &n) < 0 || n > INT_MAX) {
+        snprintf(err, errlen, "invalid --health-retries: %s", optarg);
+        return -1;
+      }
+      cfg.health_retries = (int)n;
+      break;
     default:
       if (optopt)
         snprintf(err, errlen, "option requires an argument or is unknown: %s", argv[optind - 1]);
@@ -193,5 +231,9 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
   } else {
     free(exit_args);
   }
+  if (n_health_args > 0)
+    cfg.health_argv = health_args;
+  else
+    free(health_args);
   return 0;
 }

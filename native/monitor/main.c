@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,8 @@ static bool reap(pid_t container, int *status) {
     if (p == container) {
       *status = st;
       found = true;
+    } else {
+      health_child(p, st);
     }
   }
   return found;
@@ -174,7 +177,7 @@ static void forward(int *fd, int stream) {
  * and ctl until deadline_ms, and return -1 early when a stop arrives.
  */
 static int event_loop(struct run *r, long long deadline_ms) {
-  struct pollfd pfd[4 + ATTACH_MAX_POLL];
+  struct pollfd pfd[5 + ATTACH_MAX_POLL];
   bool exited = false;
   int status = -1;
   int none = -1;
@@ -185,6 +188,7 @@ static int event_loop(struct run *r, long long deadline_ms) {
     if (r && exited && (*out < 0 && *err < 0)) break;
     if ((exited || !r) && now >= deadline_ms) break;
     if (!r && stop_requested) break;
+    if (r && !exited) health_tick(now);
 
     int n = 0, out_i = -1, err_i = -1;
     pfd[n++] = (struct pollfd){.fd = sig_fd, .events = POLLIN};
@@ -197,18 +201,28 @@ static int event_loop(struct run *r, long long deadline_ms) {
       err_i = n;
       pfd[n++] = (struct pollfd){.fd = *err, .events = POLLIN};
     }
+    int h = n;
+    n += health_poll_fill(pfd + n);
     int a = n;
     n += attach_poll_fill(pfd + n);
     int timeout = exited || !r ? (int)(deadline_ms - now) : -1;
+    long long due = r && !exited ? health_due_ms() : -1;
+    if (due >= 0) {
+      long long wait = due > now ? due - now : 0;
+      if (wait > INT_MAX) wait = INT_MAX;
+      if (timeout < 0 || wait < timeout) timeout = (int)wait;
+    }
     if (poll(pfd, (nfds_t)n, timeout) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    health_poll_handle(pfd + h, a - h);
     if (pfd[0].revents && reap(r ? r->pid : -1, &status) && !exited) {
       exited = true;
       clock_gettime(CLOCK_REALTIME, &exited_at);
       exited_ms = monotonic_ms();
       deadline_ms = exited_ms + DRAIN_MS;
+      health_stop(); /* as Docker, at once: a check in flight is abandoned */
     }
     if (pfd[1].revents) read_ctl();
     if (out_i >= 0 && pfd[out_i].revents) forward(out, STREAM_STDOUT);
@@ -249,6 +263,8 @@ static void remove_runtime_files(void) {
   unlinkat(state_dirfd, "console.sock", 0);
   unlinkat(state_dirfd, "container.pid", 0);
   unlinkat(state_dirfd, "runc.log", 0);
+  unlinkat(state_dirfd, "health.pid", 0);
+  unlinkat(state_dirfd, "health-runc.log", 0);
 }
 
 static int supervise(void) {
@@ -271,6 +287,7 @@ static int supervise(void) {
     char started[TIME_LEN];
     now_string(started);
     write_state("running", r.pid, started, restart_count);
+    health_start(); /* before the report: berth reads health.json as soon as it runs */
     if (report_fd >= 0) report_pid(r.pid);
 
     if (cfg.tty) {
@@ -344,7 +361,7 @@ static int setup(char *err, size_t errlen) {
     snprintf(err, errlen, "log file %s: %s", cfg.log_path, strerror(errno));
     return -1;
   }
-  return 0;
+  return health_init(err, errlen);
 }
 
 /* The foreground process: wait for the monitor's one-line report and print it. */

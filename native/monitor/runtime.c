@@ -168,16 +168,13 @@ void runtime_log_error(const char *name, char *err, size_t errlen) {
 }
 
 static void runtime_error(const char *what, int status, int stderr_fd, char *err, size_t errlen) {
-  char *buf = log_buf;
-  ssize_t n;
   runtime_log_error("runc.log", err, errlen);
   /* No JSON log (another runtime?): the runtime's stderr, if we have it. */
   if (!err[0] && stderr_fd >= 0) {
-    n = read(stderr_fd, buf, sizeof log_buf - 1);
-    buf[n > 0 ? n : 0] = 0;
-    char *end = buf + strcspn(buf, "\n");
-    *end = 0;
-    snprintf(err, errlen, "%s", buf);
+    ssize_t n = read(stderr_fd, log_buf, sizeof log_buf - 1);
+    log_buf[n > 0 ? n : 0] = 0;
+    log_buf[strcspn(log_buf, "\n")] = 0;
+    snprintf(err, errlen, "%s", log_buf);
   }
   if (!err[0]) {
     if (status >= 0 && WIFEXITED(status))

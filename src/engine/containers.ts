@@ -10,6 +10,7 @@ import { validateContainerName } from '../core/names.js';
 import { containerMatches } from './container-filters.js';
 import { parseSignal } from '../core/signals.js';
 import { run } from '../sys/exec.js';
+import { withFileLock } from '../sys/lock.js';
 import type { Stores } from '../image/stores.js';
 import type { ContainerRecord, ContainerState } from '../runtime/container-record.js';
 import type { ContainerStore } from '../runtime/container-store.js';
@@ -59,6 +60,46 @@ export class ContainerService {
     return path.join(this.runroot, id);
   }
 
+  /**
+   * Lifecycle changes of one container happen one at a time, across berth processes (two
+   * `start`s must not make two monitors; the monitor's cleanup waits for a `stop` to finish).
+   */
+  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(path.join(this.containers.dir(id), 'lifecycle.lock'), fn, {
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** Start a created or exited container; a running one is left alone (as Docker does). */
+  async start(
+    idOrName: string,
+    io: { stdin: boolean; attachFirst?: (socketPath: string) => Promise<void> } = { stdin: false },
+  ): Promise<ContainerView> {
+    const { record } = await this.view(idOrName);
+    return this.exclusive(record.id, () => this.startUnlocked(record.id, io));
+  }
+
+  /** Stop: the stop signal, up to `timeout` seconds, then SIGKILL (Docker's 10 s by default). */
+  async stop(idOrName: string, timeout?: number): Promise<ContainerRecord> {
+    const { record } = await this.view(idOrName);
+    return this.exclusive(record.id, () => this.stopUnlocked(record.id, timeout));
+  }
+
+  /** After the final exit (see cleanupUnlocked); what the monitor's exit command runs. */
+  async cleanup(id: string, opts: { remove?: boolean } = {}): Promise<void> {
+    if (!(await this.containers.get(id))) return;
+    await this.exclusive(id, () => this.cleanupUnlocked(id, opts));
+  }
+
+  /** `rm`: refused for a running container unless forced; `volumes` removes anonymous volumes. */
+  async remove(
+    idOrName: string,
+    opts: { force?: boolean; volumes?: boolean },
+  ): Promise<ContainerRecord> {
+    const { record } = await this.view(idOrName);
+    return this.exclusive(record.id, () => this.removeUnlocked(record.id, opts));
+  }
+
   logPath(id: string): string {
     return path.join(this.containers.dir(id), `${id}-json.log`);
   }
@@ -78,7 +119,7 @@ export class ContainerService {
     );
   }
 
-  /** Start a created or exited container; a running one is left alone (as Docker does). */
+  /** start, with the container's lifecycle lock held. */
   /**
    * `run` without -d: attach before the container starts (nothing is missed), start it, pump
    * its I/O until it exits or the user detaches; the exit code (undefined when detached).
@@ -112,7 +153,7 @@ export class ContainerService {
     return (await this.waitExit(id))?.exitCode ?? 0;
   }
 
-  async start(
+  private async startUnlocked(
     idOrName: string,
     io: { stdin: boolean; attachFirst?: (socketPath: string) => Promise<void> } = { stdin: false },
   ): Promise<ContainerView> {
@@ -121,7 +162,7 @@ export class ContainerService {
     if (state.status === 'paused')
       throw conflict(`cannot start a paused container, try unpause instead`);
     // leftovers of the previous run (a container never started has none)
-    if (record.startCount > 0) await this.cleanup(record.id, { remove: false });
+    if (record.startCount > 0) await this.cleanupUnlocked(record.id, { remove: false });
     const dir = this.containers.dir(record.id);
     await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
     try {
@@ -232,8 +273,8 @@ export class ContainerService {
     }
   }
 
-  /** Stop: the stop signal, up to `timeout` seconds, then SIGKILL (Docker's 10 s by default). */
-  async stop(idOrName: string, timeout?: number): Promise<ContainerRecord> {
+  /** stop, with the lock held. */
+  private async stopUnlocked(idOrName: string, timeout?: number): Promise<ContainerRecord> {
     const { record, state } = await this.view(idOrName);
     if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'restarting')
       return record;
@@ -248,7 +289,7 @@ export class ContainerService {
       if (!(await this.waitExit(record.id, 30_000)))
         throw failedPrecondition(`container ${record.id} did not exit after SIGKILL`);
     }
-    await this.cleanup(record.id, { remove: false });
+    await this.cleanupUnlocked(record.id, { remove: false });
     return record;
   }
 
@@ -257,7 +298,7 @@ export class ContainerService {
    * cgroups, record the exit, and remove the container if it was run with --rm. Idempotent;
    * the monitor runs it (through `berth container cleanup`), and stop/rm run it too.
    */
-  async cleanup(id: string, opts: { remove?: boolean } = {}): Promise<void> {
+  private async cleanupUnlocked(id: string, opts: { remove?: boolean } = {}): Promise<void> {
     const record = await this.containers.get(id);
     if (!record) return;
     const state = await currentState(record, this.stateDir(id));
@@ -302,8 +343,8 @@ export class ContainerService {
     }
   }
 
-  /** `rm`: refused for a running container unless forced; `volumes` removes anonymous volumes. */
-  async remove(
+  /** rm, with the lock held. */
+  private async removeUnlocked(
     idOrName: string,
     opts: { force?: boolean; volumes?: boolean },
   ): Promise<ContainerRecord> {
@@ -319,7 +360,7 @@ export class ContainerService {
       if (state.status === 'paused') await this.runc.resume(record.id).catch(() => undefined);
       await this.waitExit(record.id, 30_000);
     }
-    await this.cleanup(record.id, { remove: false });
+    await this.cleanupUnlocked(record.id, { remove: false });
     await this.destroy(record, opts.volumes ?? false);
     return record;
   }
@@ -336,8 +377,11 @@ export class ContainerService {
 
   /** `restart`: stop (signal, wait, KILL) then start again. */
   async restart(idOrName: string, timeout?: number): Promise<ContainerView> {
-    const { record } = await this.stop(idOrName, timeout).then((r) => ({ record: r }));
-    return this.start(record.id);
+    const { record } = await this.view(idOrName);
+    return this.exclusive(record.id, async () => {
+      await this.stopUnlocked(record.id, timeout);
+      return this.startUnlocked(record.id);
+    });
   }
 
   /** `rename`: Docker's name rules, and a name in use is a conflict. */

@@ -48,6 +48,22 @@ export interface HostConfig {
   extraHosts: string[];
 }
 
+/** One health check result (Docker's HealthcheckResult). */
+export interface HealthResult {
+  start: string;
+  end: string;
+  /** 0 healthy, anything else a failure; -1 when the check timed out or could not run. */
+  exitCode: number;
+  output: string;
+}
+
+/** Docker's State.Health: what the monitor's health checks found (the last 5 results). */
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: HealthResult[];
+}
+
 /** The run-time state, kept in the record once the monitor has reported it. */
 export interface ContainerState {
   status: ContainerStatus;
@@ -58,6 +74,8 @@ export interface ContainerState {
   finishedAt: string;
   restartCount: number;
   error: string;
+  /** Present once a container with a health check has been started (as in Docker). */
+  health?: HealthState;
 }
 
 export interface ContainerRecord {

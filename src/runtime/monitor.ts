@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { BerthError, failedPrecondition, internal } from '../core/errors.js';
 import { readJsonFile } from '../sys/atomic-file.js';
 import { processAlive } from '../sys/process.js';
-import type { RestartPolicy } from './container-record.js';
+import type { HealthcheckConfig } from '../core/oci.js';
+import type { HealthState, RestartPolicy } from './container-record.js';
 
 export interface MonitorOptions {
   id: string;
@@ -28,6 +29,10 @@ export interface MonitorOptions {
   restart: RestartPolicy;
   cgroupPath: string;
   exitCommand?: string[];
+  /** The container's health check (Docker's config, durations in ns); none when absent or NONE. */
+  healthcheck?: HealthcheckConfig;
+  /** The container's SHELL for `CMD-SHELL` checks (default `/bin/sh -c`). */
+  shell?: string[];
   /**
    * Attach before the container starts (so no output is missed): called once the monitor's
    * attach socket listens; the monitor waits for that connection before `runc start`.
@@ -65,6 +70,45 @@ export function monitorBinary(): string {
   }
 }
 
+/** What the monitor writes in health.json (Docker's State.Health). */
+interface HealthFile {
+  Status: HealthState['status'];
+  FailingStreak: number;
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[] | null;
+}
+
+/**
+ * The command a health check runs, as Docker's probe builds it: `CMD a b` runs `a b`,
+ * `CMD-SHELL x` runs the container's shell (`/bin/sh -c` by default) with `x`. Undefined when
+ * there is no check (`NONE`, an empty or unknown test).
+ */
+export function healthCommand(
+  hc: HealthcheckConfig | undefined,
+  shell: string[] | undefined,
+): string[] | undefined {
+  const [kind, ...rest] = hc?.Test ?? [];
+  if (rest.length === 0) return undefined;
+  if (kind === 'CMD') return rest;
+  if (kind === 'CMD-SHELL') return [...(shell?.length ? shell : ['/bin/sh', '-c']), ...rest];
+  return undefined;
+}
+
+/** The monitor's options for a health check (none without one). */
+function healthArgs(hc: HealthcheckConfig | undefined, shell: string[] | undefined): string[] {
+  const cmd = healthCommand(hc, shell);
+  if (!cmd || !hc) return [];
+  const ns = (flag: string, v: number | undefined) =>
+    v && v > 0 ? [`--health-${flag}`, String(Math.trunc(v))] : [];
+  return [
+    ...cmd.flatMap((a) => ['--health-cmd', a]),
+    ...ns('interval', hc.Interval),
+    ...ns('timeout', hc.Timeout),
+    ...ns('start-period', hc.StartPeriod),
+    ...ns('start-interval', hc.StartInterval),
+    ...ns('retries', hc.Retries),
+  ];
+}
+
 const restartArg = (p: RestartPolicy) =>
   p.name === 'on-failure' && p.maximumRetryCount > 0 ? `on-failure:${p.maximumRetryCount}` : p.name;
 
@@ -74,7 +118,8 @@ const restartArg = (p: RestartPolicy) =>
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
   await fs.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-  for (const f of ['exit.json', 'state.json'])
+  const health = healthArgs(o.healthcheck, o.shell);
+  for (const f of ['exit.json', 'state.json', ...(health.length ? [] : ['health.json'])])
     await fs.rm(path.join(o.stateDir, f), { force: true });
   const args = [
     '--id',
@@ -99,6 +144,7 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     ...(o.stdin ? ['--stdin'] : []),
     ...(o.stdinOnce ? ['--stdin-once'] : []),
     ...(o.attachFirst ? ['--wait-attach'] : []),
+    ...health,
     ...(o.exitCommand
       ? [
           '--exit-command',
@@ -143,6 +189,22 @@ export const readRunInfo = (stateDir: string) =>
   readJsonFile<RunInfo>(path.join(stateDir, 'state.json'));
 export const readExitInfo = (stateDir: string) =>
   readJsonFile<ExitInfo>(path.join(stateDir, 'exit.json'));
+
+/** The health check state the monitor keeps in health.json, if it runs one. */
+export async function readHealthInfo(stateDir: string): Promise<HealthState | undefined> {
+  const h = await readJsonFile<HealthFile>(path.join(stateDir, 'health.json'));
+  if (!h) return undefined;
+  return {
+    status: h.Status,
+    failingStreak: h.FailingStreak,
+    log: (h.Log ?? []).map((l) => ({
+      start: l.Start,
+      end: l.End,
+      exitCode: l.ExitCode,
+      output: l.Output,
+    })),
+  };
+}
 
 /** The monitor's pid if it is still running. */
 export async function monitorPid(stateDir: string): Promise<number | undefined> {

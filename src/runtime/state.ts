@@ -2,7 +2,7 @@
  * A container's current state, from its record and what its monitor has written since. The
  * record is the memory (it survives reboots); the monitor's files are the news.
  */
-import { readExitInfo, readRunInfo, monitorPid } from './monitor.js';
+import { readExitInfo, readHealthInfo, readRunInfo, monitorPid } from './monitor.js';
 import type { ContainerRecord, ContainerState } from './container-record.js';
 
 export async function currentState(
@@ -11,10 +11,11 @@ export async function currentState(
 ): Promise<ContainerState> {
   const s = { ...record.state };
   if (s.status === 'created' || s.status === 'removing') return s;
-  const [run, exit, monitor] = await Promise.all([
+  const [run, exit, monitor, health] = await Promise.all([
     readRunInfo(stateDir),
     readExitInfo(stateDir),
     monitorPid(stateDir),
+    readHealthInfo(stateDir),
   ]);
   // the monitor's files belong to the current run: starting a container clears the old ones
   if (run) {
@@ -43,5 +44,10 @@ export async function currentState(
     s.pid = 0;
     if (s.exitCode === 0) s.exitCode = 255;
   }
+  // health.json is the news; the record keeps the last of it (cleanup saves the state)
+  if (health) s.health = health;
+  // Docker: a container whose checks have stopped (exited, paused, restarting) is unhealthy
+  if (s.health && s.status !== 'running' && s.health.status !== 'unhealthy')
+    s.health = { ...s.health, status: 'unhealthy' };
   return s;
 }

@@ -28,7 +28,8 @@ export function statusText(v: ContainerView): string {
   const s = v.state;
   switch (s.status) {
     case 'running':
-      return `Up ${ago(s.startedAt)}`;
+      if (!s.health) return `Up ${ago(s.startedAt)}`;
+      return `Up ${ago(s.startedAt)} (${s.health.status === 'starting' ? 'health: starting' : s.health.status})`;
     case 'paused':
       return `Up ${ago(s.startedAt)} (Paused)`;
     case 'restarting':
