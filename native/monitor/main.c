@@ -328,6 +328,7 @@ static int supervise(void) {
   }
 
   runtime_delete();
+  release_host_resources();
   attach_close_clients(0); /* any that connected during a restart backoff */
   /* Removed before the exit command runs, so that it finds the state directory final. */
   remove_runtime_files();

@@ -105,6 +105,8 @@ struct run {
 /* runc create + start. On failure fills err with runc's message and returns -1. */
 int runtime_start(struct run *r, char *err, size_t errlen);
 void runtime_delete(void);
+/* Unmount the container's root file system and remove its cgroup directories. */
+void release_host_resources(void);
 /* The cgroup's OOM kill counter, or -1 when it cannot be read. */
 long long oom_kill_count(void);
 /* An fd open on /dev/null. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,6 +94,27 @@ static int run_runtime(char *const *args) {
 void runtime_delete(void) {
   char *args[] = {"delete", "--force", (char *)cfg.id, NULL};
   run_runtime(args);
+}
+
+/*
+ * After the final exit: what the container held on the host goes with it, without waiting for
+ * berth — the root file system mount (bundle/rootfs, mounted by berth) and the cgroup
+ * directories runc leaves in every hierarchy (v1 controllers and the unified one).
+ */
+void release_host_resources(void) {
+  char path[4096 + 64];
+  snprintf(path, sizeof path, "%s/rootfs", cfg.bundle);
+  umount2(path, MNT_DETACH); /* not mounted: EINVAL, nothing to do */
+  if (!cfg.cgroup_path) return;
+  DIR *d = opendir("/sys/fs/cgroup");
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s", e->d_name, cfg.cgroup_path);
+    rmdir(path); /* busy (a process left in it) or absent: left alone */
+  }
+  closedir(d);
 }
 
 /* Decode the JSON string starting after its opening quote into out (one line). */

@@ -183,16 +183,20 @@ export class ContainerService {
         healthcheck: record.config.Healthcheck,
         shell: record.config.Shell,
         attachFirst: io.attachFirst,
-        exitCommand: [
-          ...this.selfCommand,
-          '--root',
-          this.root,
-          '--runroot',
-          this.runroot,
-          'container',
-          'cleanup',
-          record.id,
-        ],
+        // the monitor itself unmounts and removes cgroups at the final exit; berth is called
+        // back only to remove a --rm container (a Node process per exit is not free)
+        exitCommand: record.hostConfig.autoRemove
+          ? [
+              ...this.selfCommand,
+              '--root',
+              this.root,
+              '--runroot',
+              this.runroot,
+              'container',
+              'cleanup',
+              record.id,
+            ]
+          : undefined,
       });
       const updated = await this.containers.update(record.id, (r) => {
         r.state = {
