@@ -4,6 +4,7 @@
  * what we send goes to the container's stdin.
  */
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { unavailable } from '../core/errors.js';
@@ -42,13 +43,22 @@ export async function attach(stateDir: string, s: AttachStreams): Promise<{ deta
 
 /** Connect to an attach socket; output is held in the socket until `pump` reads it. */
 export async function connectAttach(socketPath: string): Promise<net.Socket> {
-  const socket = net.createConnection(socketPath);
-  socket.pause();
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', (e) => reject(unavailable(`cannot attach: ${e.message}`, e)));
-  });
-  return socket;
+  // the socket file appears at bind(), a moment before listen(): refused until then
+  for (let attempt = 0; ; attempt++) {
+    const socket = net.createConnection(socketPath);
+    socket.pause();
+    const error = await new Promise<Error | undefined>((resolve) => {
+      socket.once('connect', () => resolve(undefined));
+      socket.once('error', resolve);
+    });
+    if (!error) return socket;
+    socket.destroy();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ECONNREFUSED' || attempt >= 200) {
+      throw unavailable(`cannot attach: ${error.message}`, error);
+    }
+    await sleep(10);
+  }
 }
 
 /** Pump a connected attach socket until the container's output ends or the user detaches. */
