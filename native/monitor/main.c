@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -332,8 +333,13 @@ static int supervise(void) {
   attach_close_clients(0); /* any that connected during a restart backoff */
   /* Removed before the exit command runs, so that it finds the state directory final. */
   remove_runtime_files();
-  if (cfg.exit_argv) /* fire and forget: it runs on after we exit */
+  if (cfg.exit_argv) {
+    /* fire and forget: it runs on after we exit; it is housekeeping, so it yields the CPU to
+     * the work of the moment (the niceness is inherited; we are about to exit anyway) */
+    if (setpriority(PRIO_PROCESS, 0, 10) < 0) { /* best effort */
+    }
     spawn(cfg.exit_argv, devnull(), devnull(), devnull(), true);
+  }
   return 0;
 }
 
