@@ -168,8 +168,8 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     void exited.finally(() => (done = true));
     // the socket exists (listening) before the monitor creates the container
     for (let i = 0; i < 2000 && !done && !existsSync(socketPath); i++) await sleep(2);
-    let attachError: unknown;
-    if (!done) await o.attachFirst(socketPath).catch((e: unknown) => (attachError = e));
+    let attachError: Error | undefined;
+    if (!done) await o.attachFirst(socketPath).catch((e: Error) => (attachError = e));
     // a monitor that failed closes its socket: its own report says why, so it wins
     if (attachError !== undefined && (await exited) === 0) throw attachError;
   }
