@@ -9,27 +9,16 @@
 const SMALL_FILE = 1 << 20;
 import fs, { createReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lgetxattr, llistxattr } from '../sys/native.js';
 import { devMajor, devMinor } from './devices.js';
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX, joinRel } from './entry-path.js';
-import { isOpaque, isOverlayXattr, isWhiteout } from './overlay-format.js';
+import { isOpaque, isWhiteout } from './overlay-format.js';
+import { contentXattrs } from './xattrs.js';
 import type { HeaderInput } from './tar-header.js';
 import { writeTar, type WriteEntry } from './tar-writer.js';
 
 export interface LayerWriteOptions {
   /** Clamp every mtime to this (seconds since the epoch). */
   sourceDateEpoch?: number;
-}
-
-function xattrsOf(p: string): Map<string, Buffer> | undefined {
-  const names = llistxattr(p).filter((n) => !isOverlayXattr(n) && n !== 'security.selinux');
-  if (names.length === 0) return undefined;
-  const map = new Map<string, Buffer>();
-  for (const n of names.sort()) {
-    const v = lgetxattr(p, n);
-    if (v) map.set(n, v);
-  }
-  return map;
 }
 
 async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<WriteEntry> {
@@ -63,7 +52,7 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
         };
         continue;
       }
-      const xattrs = xattrsOf(p);
+      const xattrs = contentXattrs(p);
       let header: HeaderInput;
       if (st.isDirectory()) {
         yield { header: { ...base, name: `${r}/`, type: 'directory', size: 0, xattrs } };

@@ -11,34 +11,17 @@ import fs, { createReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
 import { devMajor, devMinor } from '../archive/devices.js';
 import type { ByteStream } from '../archive/chunk-reader.js';
-import { isOverlayXattr } from '../archive/overlay-format.js';
 import type { HeaderInput } from '../archive/tar-header.js';
 import { readTar } from '../archive/tar-reader.js';
 import type { WriteEntry } from '../archive/tar-writer.js';
+import { contentXattrs } from '../archive/xattrs.js';
 import { invalidArgument } from '../core/errors.js';
-import { lgetxattr, llistxattr } from '../sys/native.js';
 import type { ScopedFs } from './scoped-fs.js';
 
 const SMALL_FILE = 1 << 20;
 
 /** Names in Go's order: by their bytes. */
 export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-function xattrsOf(p: string): Map<string, Buffer> | undefined {
-  let names: string[];
-  try {
-    names = llistxattr(p).filter((n) => !isOverlayXattr(n) && n !== 'security.selinux');
-  } catch {
-    return undefined; // a file system without xattrs
-  }
-  if (names.length === 0) return undefined;
-  const map = new Map<string, Buffer>();
-  for (const n of names.sort()) {
-    const v = lgetxattr(p, n);
-    if (v) map.set(n, v);
-  }
-  return map;
-}
 
 /** The entry for one file (undefined for a socket), given the names seen so far by inode. */
 function entryOf(
@@ -53,7 +36,7 @@ function entryOf(
     gid: st.gid,
     mtime: Math.floor(st.mtimeMs / 1000),
     size: 0,
-    xattrs: xattrsOf(host),
+    xattrs: contentXattrs(host),
   };
   if (st.isDirectory()) return { header: { ...base, name: `${name}/`, type: 'directory' } };
   if (st.isSymbolicLink())
