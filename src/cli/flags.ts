@@ -172,3 +172,13 @@ export function flagUsages(specs: readonly FlagSpec[]): string {
   const width = Math.max(0, ...lines.map((l) => l.left.length));
   return lines.map((l) => `${l.left.padEnd(width)}   ${l.desc}`).join('\n');
 }
+
+/** `k=v` list flags (labels, options) as a map; a bare `k` maps to the empty string. */
+export function keyValues(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    list.map((s) => {
+      const eq = s.indexOf('=');
+      return eq === -1 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
+    }),
+  );
+}

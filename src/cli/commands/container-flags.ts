@@ -18,8 +18,7 @@ import {
   parseUlimit,
 } from '../../core/run-options.js';
 import type { CreateRequest } from '../../engine/container-request.js';
-import type { Flags } from '../flags.js';
-import type { FlagSpec } from '../flags.js';
+import { keyValues, type Flags, type FlagSpec } from '../flags.js';
 
 export const createFlags: FlagSpec[] = [
   { name: 'add-host', type: 'list', description: 'Add a custom host-to-IP mapping (host:ip)' },
@@ -150,14 +149,6 @@ export const createFlags: FlagSpec[] = [
     description: 'Working directory inside the container',
   },
 ];
-
-const keyValues = (list: string[]) =>
-  Object.fromEntries(
-    list.map((s) => {
-      const i = s.indexOf('=');
-      return i === -1 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
-    }),
-  );
 
 function readEnvFile(file: string): string {
   try {

@@ -1,18 +1,9 @@
 /** `berth volume create|ls|inspect|rm|prune`. */
 import type { Command } from '../command.js';
+import { keyValues } from '../flags.js';
 import { humanSize } from '../format/human.js';
 import { confirm } from '../prompt.js';
 import { printDocuments, renderRows } from '../output.js';
-
-/** `k=v` list flags (labels, options) as a map. */
-function keyValues(list: string[]): Record<string, string> {
-  return Object.fromEntries(
-    list.map((s) => {
-      const eq = s.indexOf('=');
-      return eq === -1 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
-    }),
-  );
-}
 
 /** Docker's VolumeInspect document. */
 const volumeJson = (v: {
