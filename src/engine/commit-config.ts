@@ -34,7 +34,7 @@ export function containerConfig(record: ContainerRecord, imageEnv: string[]): Co
   };
 }
 
-function mergeHealthcheck(
+export function mergeHealthcheck(
   user: HealthcheckConfig | undefined,
   from: HealthcheckConfig | undefined,
 ): HealthcheckConfig | undefined {

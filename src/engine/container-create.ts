@@ -22,6 +22,7 @@ import { hostFacts, hostLimits, initBinary } from '../runtime/host.js';
 import type { VolumeStore } from '../volume/store.js';
 import type { CreateRequest } from './container-request.js';
 import { resolveMounts } from './container-mounts.js';
+import { mergeHealthcheck } from './commit-config.js';
 
 export interface CreateDeps {
   stores: Stores;
@@ -176,7 +177,9 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
           Image: req.image,
           ...(req.stopSignal ? { StopSignal: req.stopSignal } : {}),
           ...(req.stopTimeout !== undefined ? { StopTimeout: req.stopTimeout } : {}),
-          ...(req.healthcheck ? { Healthcheck: req.healthcheck } : {}),
+          ...(req.healthcheck
+            ? { Healthcheck: mergeHealthcheck(req.healthcheck, ic.Healthcheck) }
+            : {}),
         },
         hostConfig: {
           autoRemove: req.hostConfig.autoRemove,

@@ -167,7 +167,14 @@ export function createRequest(flags: Flags, args: string[]): CreateRequest {
     ...parseEnv(flags.list('env'), lookup),
   ];
   const entrypoint = flags.has('entrypoint') ? [flags.string('entrypoint')!] : undefined;
-  const health = flags.has('health-cmd') || flags.bool('no-healthcheck');
+  const healthFlags = [
+    'health-cmd',
+    'health-interval',
+    'health-timeout',
+    'health-start-period',
+    'health-retries',
+  ];
+  const health = healthFlags.some((f) => flags.has(f)) || flags.bool('no-healthcheck');
   const memory = flags.has('memory') ? parseMemory(flags.string('memory')!) : 0;
   const tty = flags.bool('tty');
   const interactive = flags.bool('interactive');
@@ -191,7 +198,8 @@ export function createRequest(flags: Flags, args: string[]): CreateRequest {
       ? flags.bool('no-healthcheck')
         ? { Test: ['NONE'] }
         : {
-            Test: ['CMD-SHELL', flags.string('health-cmd')!],
+            // no --health-cmd: Docker keeps the image's test and takes only the timings given
+            Test: flags.has('health-cmd') ? ['CMD-SHELL', flags.string('health-cmd')!] : [],
             Interval: flags.has('health-interval')
               ? parseDuration(flags.string('health-interval')!)
               : 0,
