@@ -70,12 +70,23 @@ export async function checkContainers(
     found(`runtime directory of a removed container: ${path.join(s.runroot, entry)}`);
     if (opts.repair) await fs.rm(path.join(s.runroot, entry), { recursive: true, force: true });
   }
-  for (const dir of await fs.readdir(s.containers.root).catch(() => [] as string[])) {
-    const rootfs = path.join(s.containers.root, dir, 'rootfs');
-    if (known.has(dir) || !(await isMounted(rootfs))) continue;
-    found(`root file system of a removed container is still mounted: ${rootfs}`);
-    if (opts.repair) await unmountRootfs(path.join(s.containers.root, dir));
-  }
+  // under the containers lock: a container being created has its directory before its record
+  await s.containers.locked(async () => {
+    const records = new Set((await s.containers.list()).map((r) => r.id));
+    for (const dir of await fs.readdir(s.containers.root).catch(() => [] as string[])) {
+      if (records.has(dir) || !/^[0-9a-f]{64}$/.test(dir)) continue;
+      const rootfs = path.join(s.containers.root, dir, 'rootfs');
+      if (await isMounted(rootfs)) {
+        found(`root file system of a removed container is still mounted: ${rootfs}`);
+        if (opts.repair) await unmountRootfs(path.join(s.containers.root, dir));
+      }
+      // a directory without its record: a creation that died half-way, or a removal's leftovers
+      found(`directory of a removed container: ${path.join(s.containers.root, dir)}`);
+      if (opts.repair && !(await isMounted(rootfs))) {
+        await fs.rm(path.join(s.containers.root, dir), { recursive: true, force: true });
+      }
+    }
+  });
   for (const cg of await cgroupDirs()) {
     if (live.has(path.basename(cg))) continue;
     // cgroups are host-wide: one with processes, or made moments ago, may be another state

@@ -643,3 +643,15 @@ test('logs rotate (max-size, max-file) and logs -f follows across rotation', asy
   for (const f of files)
     assert.ok((await fs.stat(path.join(b.root, 'containers', id, f))).size <= 2000);
 });
+
+test('system check removes the directory of a container whose creation died half-way', async (t) => {
+  const b = await berthWithContainers(t);
+  const stray = path.join(b.root, 'containers', 'f'.repeat(64));
+  await fs.mkdir(path.join(stray, 'upper'), { recursive: true });
+  assert.match(
+    await b.berth(['system', 'check', '--no-repair']).then((r) => r.stdout),
+    /problem: directory of a removed container/,
+  );
+  assert.equal((await b.berth(['system', 'check'])).code, 0);
+  await assert.rejects(fs.access(stray));
+});
