@@ -655,3 +655,45 @@ test('system check removes the directory of a container whose creation died half
   assert.equal((await b.berth(['system', 'check'])).code, 0);
   await assert.rejects(fs.access(stray));
 });
+
+test("an image's VOLUME gets an anonymous volume with the image's content; rm -v removes it", async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await tempDir(t);
+  const tar = path.join(dir, 'vol.tar');
+  await b.ok(['export', '-o', tar, (await b.ok(['create', 'busybox'])).trim()]);
+  await b.ok(['import', '-c', 'VOLUME /etc', '-c', 'CMD ["sh"]', tar, 'withvol:1']);
+  await b.ok(['run', '--name', 'vol', 'withvol:1', 'true']);
+  const [m] = JSON.parse(await inspect(b, 'vol', '{{json .Mounts}}')) as {
+    Type: string;
+    Name: string;
+    Destination: string;
+  }[];
+  assert.equal(m!.Type, 'volume');
+  assert.equal(m!.Destination, '/etc');
+  assert.match(m!.Name, /^[0-9a-f]{64}$/);
+  assert.match(
+    await fs.readFile(path.join(b.root, 'volumes', m!.Name, '_data', 'passwd'), 'utf8'),
+    /^root:/,
+  );
+  await b.ok(['rm', '-v', 'vol']);
+  await assert.rejects(fs.access(path.join(b.root, 'volumes', m!.Name)));
+});
+
+test('logs --since/--until pick a time window; run -t gives TTY output without stdin', async (t) => {
+  const b = await berthWithContainers(t);
+  await b.ok(['run', '--name', 'timed', 'busybox', 'sh', '-c', 'echo early; sleep 1.5; echo late']);
+  const entries = (await b.ok(['logs', '-t', 'timed'])).trim().split('\n');
+  const lateAt = Date.parse(entries[1]!.split(' ')[0]!);
+  assert.equal(
+    await b.ok(['logs', '--since', new Date(lateAt - 500).toISOString(), 'timed']),
+    'late\n',
+  );
+  assert.equal(
+    await b.ok(['logs', '--until', new Date(lateAt - 500).toISOString(), 'timed']),
+    'early\n',
+  );
+  assert.equal(
+    await b.ok(['run', '--rm', '-t', 'busybox', 'sh', '-c', 'test -t 1 && echo tty']),
+    'tty\r\n',
+  );
+});
