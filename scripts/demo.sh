@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The first demo: a busybox image made offline, listed, inspected, saved, removed, loaded
-# back to the same ID, and the store verified. Uses its own state root unless BERTH_ROOT is set.
+# back to the same ID; containers run from it; and the store verified. Uses its own state root unless BERTH_ROOT is set.
 set -euo pipefail
 export BERTH_ROOT="${BERTH_ROOT:-/var/lib/berth}"
 berth() { "$(dirname "$0")/../bin/berth" "$@"; }
 step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; berth "$@"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+berth rm -f demo-web >/dev/null 2>&1 || true # an interrupted earlier demo
 
 step image builtin busybox
 step images
@@ -17,5 +18,11 @@ step load -i "$tmp/busybox.tar"
 printf 'FROM-DEMO\n' >"$tmp/hello.txt"; tar -C "$tmp" -cf "$tmp/rootfs.tar" hello.txt
 step import --change 'CMD ["cat", "/hello.txt"]' "$tmp/rootfs.tar" demo/hello:1
 step images
+step run --rm busybox echo "hello from a container"
+step run -d --name demo-web -v demo-data:/data busybox sh -c 'echo started > /data/log; while :; do sleep 1; done'
+step ps
+step exec demo-web cat /data/log
+step rm -f demo-web
+step volume rm demo-data
 step system df
 step system check
