@@ -17,7 +17,7 @@ import { resolveUser } from '../core/passwd.js';
 import { findImage } from '../image/store.js';
 import type { Stores } from '../image/stores.js';
 import { initialState, type ContainerRecord } from '../runtime/container-record.js';
-import type { ContainerStore } from '../runtime/container-store.js';
+import { checkNameFree, type ContainerStore } from '../runtime/container-store.js';
 import { hostFacts, hostLimits, initBinary } from '../runtime/host.js';
 import type { VolumeStore } from '../volume/store.js';
 import type { CreateRequest } from './container-request.js';
@@ -76,8 +76,10 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
       : id.slice(0, 12));
   const dir = d.containers.dir(id);
   return d.containers.locked(async () => {
-    const taken = new Set((await d.containers.list()).map((c) => c.name));
+    const existing = await d.containers.list();
+    const taken = new Set(existing.map((c) => c.name));
     let name = req.name ? validateContainerName(req.name) : '';
+    if (req.name) checkNameFree(name, existing); // before any volume or file is made
     for (let i = 0; !name || (!req.name && taken.has(name)); i++)
       name = randomContainerName(Math.random, i);
     const created: string[] = [];
@@ -210,7 +212,7 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
         state: initialState(),
         startCount: 0,
       };
-      await d.containers.add(record);
+      await d.containers.add(record, existing);
       return record;
     } catch (e) {
       await fs.rm(dir, { recursive: true, force: true });

@@ -69,13 +69,8 @@ export class ContainerStore {
   }
 
   /** Add a record; its name must be free (the caller holds the lock). */
-  async add(record: ContainerRecord): Promise<void> {
-    const clash = (await this.list()).find((r) => r.name === record.name);
-    if (clash) {
-      throw conflict(
-        `Conflict. The container name "/${record.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
+  async add(record: ContainerRecord, existing?: ContainerRecord[]): Promise<void> {
+    checkNameFree(record.name, existing ?? (await this.list()));
     await fs.mkdir(this.dir(record.id), { recursive: true, mode: 0o710 });
     await writeFileAtomic(this.file(record.id), JSON.stringify(record));
   }
@@ -100,5 +95,15 @@ export class ContainerStore {
 
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** Docker's conflict for a name in use (the caller holds the lock while it matters). */
+export function checkNameFree(name: string, existing: readonly ContainerRecord[]): void {
+  const clash = existing.find((r) => r.name === name);
+  if (clash) {
+    throw conflict(
+      `Conflict. The container name "/${name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
   }
 }
