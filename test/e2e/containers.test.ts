@@ -697,3 +697,28 @@ test('logs --since/--until pick a time window; run -t gives TTY output without s
     'tty\r\n',
   );
 });
+
+test('--network none has only lo; --network host sees the host’s interfaces and name', async (t) => {
+  const b = await berthWithContainers(t);
+  const none = await b.ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
+  assert.deepEqual(
+    none
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':')[1]!.trim()),
+    ['lo'],
+  );
+  const hostLinks = (await runCommand('ip', ['-o', 'link'])).stdout.trim().split('\n').length;
+  const host = await b.ok([
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    'busybox',
+    'sh',
+    '-c',
+    'ip -o link | wc -l; hostname',
+  ]);
+  const hostname = (await fs.readFile('/etc/hostname', 'utf8')).trim();
+  assert.equal(host, `${hostLinks}\n${hostname}\n`);
+});
