@@ -1,5 +1,6 @@
 /** Containers end to end: real runc, real overlay mounts, real cgroups, through the CLI. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -721,4 +722,30 @@ test('--network none has only lo; --network host sees the host’s interfaces an
   ]);
   const hostname = (await fs.readFile('/etc/hostname', 'utf8')).trim();
   assert.equal(host, `${hostLinks}\n${hostname}\n`);
+});
+
+test('signals sent to an attached berth run reach the container (sig-proxy)', async (t) => {
+  const b = await berthWithContainers(t);
+  const child = spawn(
+    berthBin,
+    [
+      'run',
+      '--name',
+      'sp',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "echo got INT; exit 9" INT; echo ready; while :; do sleep 0.1; done',
+    ],
+    {
+      env: { ...process.env, BERTH_ROOT: b.root, BERTH_RUNROOT: b.runroot },
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('close', r));
+  await until('the container to be ready', () => Promise.resolve(out.includes('ready')));
+  child.kill('SIGINT');
+  assert.equal(await exited, 9);
+  assert.match(out, /got INT/);
 });

@@ -16,6 +16,27 @@ function detachKeys(spec: string | undefined): Buffer | undefined {
   return Buffer.from(bytes);
 }
 
+/**
+ * Docker's --sig-proxy: while attached, SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to berth go to the
+ * container instead (with a TTY, Ctrl-C reaches it through the terminal anyway).
+ */
+async function withSignalProxy<T>(
+  forward: (signal: string) => Promise<unknown>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+  const handlers = signals.map((s) => {
+    const h = () => void forward(s).catch(() => undefined);
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  try {
+    return await fn();
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+}
+
 /** `stty` on our terminal (Node's raw mode keeps output post-processing; Docker's does not). */
 function stty(arg: string): void {
   spawnSync('stty', [arg], { stdio: ['inherit', 'ignore', 'ignore'] });
@@ -92,8 +113,12 @@ export const containerRun: Command = {
         return 0;
       }
       const started = id;
-      code = await withRawTerminal(ctx, raw, () =>
-        engine.containers.runAttached(started, streams(ctx, interactive, tty), interactive),
+      code = await withSignalProxy(
+        (signal) => engine.containers.kill(started, signal),
+        () =>
+          withRawTerminal(ctx, raw, () =>
+            engine.containers.runAttached(started, streams(ctx, interactive, tty), interactive),
+          ),
       );
     } catch (e) {
       // a container that never ran is not kept when it was to be removed anyway
