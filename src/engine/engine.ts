@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable, type Writable } from 'node:stream';
 import type { Digest } from '../core/digest.js';
-import { invalidArgument, noSuchImage, notFound } from '../core/errors.js';
+import { invalidArgument, notFound } from '../core/errors.js';
 import {
   formatPlatform,
   hostPlatform,
@@ -20,12 +20,7 @@ import {
   type Platform,
 } from '../core/oci.js';
 import { parseOciDocument } from '../core/oci-schema.js';
-import {
-  familiarString,
-  parseReference,
-  referenceString,
-  repositoryName,
-} from '../core/reference.js';
+import { familiarString, parseReference, referenceString } from '../core/reference.js';
 import { loadArchive, type LoadedImage } from '../image/archive-load.js';
 import { saveArchive, type SaveFormat, type SaveItem } from '../image/archive-save.js';
 import { createBuiltinImage } from '../image/builtin.js';
@@ -33,25 +28,19 @@ import { checkStores, type CheckReport } from '../image/check.js';
 import { collectGarbage, imageRoots } from '../image/gc.js';
 import { importRootfs } from '../image/import.js';
 import { removeFromDb, removeImages, type ImageUsers, type RemoveResult } from '../image/remove.js';
-import { findImage, resolveImage, tagsOf, type ImageDb, type ImageRecord } from '../image/store.js';
+import { resolveImage, tagsOf, type ImageDb, type ImageRecord } from '../image/store.js';
 import { openStores, withContentLease, withGcLock, type Stores } from '../image/stores.js';
 import type { StoredImage } from '../image/write.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { VolumeStore } from '../volume/store.js';
 import { VolumeService } from './volumes.js';
+import { imageMatches, saveItemsFor } from './image-queries.js';
 import { createContainer } from './container-create.js';
 import { checkContainers } from './container-check.js';
 import type { CreateRequest } from './container-request.js';
 import { ContainerService } from './containers.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
-import {
-  labelsMatch,
-  parseBoolFilter,
-  parseFilters,
-  parseUntil,
-  referenceMatches,
-  type Filters,
-} from './image-filters.js';
+import { parseBoolFilter, parseFilters, referenceMatches } from './image-filters.js';
 
 export interface EngineOptions {
   /** State root (default /var/lib/berth). */
@@ -236,7 +225,7 @@ export class Engine {
     const db = await this.stores.images.read();
     const patterns = filters.get('reference');
     return Object.values(db.images)
-      .filter((img) => this.imageMatches(db, img, filters))
+      .filter((img) => imageMatches(db, img, filters))
       .sort((a, b) =>
         a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1,
       )
@@ -249,28 +238,6 @@ export class Engine {
           );
         return summary;
       });
-  }
-
-  private imageMatches(db: ImageDb, img: ImageRecord, f: Filters): boolean {
-    const tags = tagsOf(db, img.id);
-    const dangling = parseBoolFilter('dangling', f.get('dangling'));
-    if (dangling !== undefined && dangling !== (tags.length === 0)) return false;
-    const refs = f.get('reference');
-    if (refs && !refs.some((p) => tags.some((t) => referenceMatches(p, t)))) return false;
-    const labels = f.get('label');
-    if (labels && !labelsMatch(labels, img.labels)) return false;
-    for (const [key, cmp] of [
-      ['before', (t: string, ref: string) => t < ref],
-      ['since', (t: string, ref: string) => t > ref],
-    ] as const) {
-      for (const v of f.get(key) ?? []) {
-        const other = resolveImage(db, v).record;
-        if (!cmp(img.created, other.created)) return false;
-      }
-    }
-    for (const v of f.get('until') ?? [])
-      if (Date.parse(img.created) >= parseUntil(v)) return false;
-    return true;
   }
 
   async tagImage(source: string, target: string): Promise<void> {
@@ -340,36 +307,9 @@ export class Engine {
     return rows.map((r, i) => (i === 0 ? { ...r, id: record.id, tags: repoTags } : r));
   }
 
-  /** What `save NAME...` writes: name-only references include every tag of the repository. */
+  /** What `save NAME...` writes (see saveItemsFor). */
   async saveItems(names: string[]): Promise<SaveItem[]> {
-    if (names.length === 0) throw invalidArgument('requires at least 1 argument');
-    const db = await this.stores.images.read();
-    const items = new Map<Digest, SaveItem>();
-    const add = (img: ImageRecord, tag?: string) => {
-      const item = items.get(img.id) ?? { image: img, tags: [] };
-      if (tag && !item.tags.includes(tag)) item.tags.push(tag);
-      items.set(img.id, item);
-    };
-    for (const name of names) {
-      let nameOnly: string | undefined;
-      try {
-        const ref = parseReference(name, { defaultTag: false });
-        if (!ref.tag && !ref.digest) nameOnly = repositoryName(ref);
-      } catch {
-        nameOnly = undefined;
-      }
-      const repoTags = nameOnly
-        ? Object.keys(db.tags).filter((t) => t.startsWith(`${nameOnly}:`))
-        : [];
-      if (repoTags.length > 0) {
-        for (const t of repoTags) add(db.images[db.tags[t]!]!, t);
-        continue;
-      }
-      const found = findImage(db, name);
-      if (!found) throw noSuchImage(name);
-      add(found.record, found.byName && !found.byName.includes('@') ? found.byName : undefined);
-    }
-    return [...items.values()];
+    return saveItemsFor(await this.stores.images.read(), names);
   }
 
   /**
@@ -418,7 +358,7 @@ export class Engine {
         (img) =>
           !users.has(img.id) &&
           (!dangling || tagsOf(db, img.id).length === 0) &&
-          this.imageMatches(db, img, filters),
+          imageMatches(db, img, filters),
       );
       return victims.map((img) => removeFromDb(db, img.id, true));
     });
