@@ -266,12 +266,14 @@ export class ContainerService {
     id: string,
     timeoutMs = Infinity,
     signal?: AbortSignal,
+    opts: { untilExited?: boolean } = {},
   ): Promise<ContainerState | undefined> {
     const deadline = Date.now() + timeoutMs;
+    // `wait` on a created container waits for it to run and exit, as Docker's does
+    const done = opts.untilExited ? ['exited', 'dead'] : ['exited', 'created', 'dead'];
     for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
       const { state } = await this.view(id);
-      if (state.status === 'exited' || state.status === 'created' || state.status === 'dead')
-        return state;
+      if (done.includes(state.status)) return state;
       if (Date.now() >= deadline || signal?.aborted) return undefined;
       await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     }

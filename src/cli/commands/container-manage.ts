@@ -133,7 +133,10 @@ export const containerWait: Command = {
   run: (ctx) =>
     each(ctx, async (e, name) => {
       const { record } = await e.containers.view(name);
-      return String((await e.containers.waitExit(record.id))?.exitCode ?? 0);
+      const state = await e.containers.waitExit(record.id, Infinity, undefined, {
+        untilExited: true,
+      });
+      return String(state?.exitCode ?? 0);
     }),
 };
 
