@@ -271,7 +271,7 @@ export class ContainerService {
     const deadline = Date.now() + timeoutMs;
     // `wait` on a created container waits for it to run and exit, as Docker's does
     const done = opts.untilExited ? ['exited', 'dead'] : ['exited', 'created', 'dead'];
-    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
       const { state } = await this.view(id);
       if (done.includes(state.status)) return state;
       if (Date.now() >= deadline || signal?.aborted) return undefined;
