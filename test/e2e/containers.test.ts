@@ -749,3 +749,26 @@ test('signals sent to an attached berth run reach the container (sig-proxy)', as
   assert.equal(await exited, 9);
   assert.match(out, /got INT/);
 });
+
+test('concurrent berth commands on one container are safe: two starts make one monitor', async (t) => {
+  const b = await berthWithContainers(t);
+  const id = (await b.ok(['create', '--name', 'twice', 'busybox', 'sleep', '30'])).trim();
+  const results = await Promise.all([
+    b.berth(['start', 'twice']),
+    b.berth(['start', 'twice']),
+    b.berth(['start', 'twice']),
+  ]);
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  const monitors = (await runCommand('pgrep', ['-f', `berth-monitor --id ${id}`])).stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  assert.equal(monitors.length, 1, 'one monitor for the container');
+  const [stop, rm] = await Promise.all([
+    b.berth(['stop', '-t', '0', 'twice']),
+    b.berth(['rm', '-f', 'twice']),
+  ]);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.ok(stop.code === 0 || /No such container/.test(stop.stderr), stop.stderr);
+  assert.deepEqual(await leftovers(b, id), []);
+});
