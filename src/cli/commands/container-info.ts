@@ -3,7 +3,7 @@ import { containerStats, containerTop } from '../../engine/container-info.js';
 import type { Command } from '../command.js';
 import { bytesSize, humanSize } from '../format/human.js';
 import { columns, renderRows, shortId } from '../output.js';
-import { confirm } from '../prompt.js';
+import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
 
 export const containerTopCommand: Command = {
   path: ['container', 'top'],
@@ -101,28 +101,11 @@ export const containerPrune: Command = {
   usage: '[OPTIONS]',
   summary: 'Remove all stopped containers',
   args: { max: 0 },
-  flags: [
-    {
-      name: 'filter',
-      type: 'list',
-      valueName: 'filter',
-      description: 'Provide filter values (e.g. "until=<timestamp>")',
-    },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
-  ],
+  flags: pruneFlags,
   async run(ctx) {
-    if (!ctx.flags.bool('force')) {
-      const q =
-        'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ';
-      if (!(await confirm(ctx, q))) return;
-    }
+    if (!(await confirmPrune(ctx, 'all stopped containers'))) return;
     const engine = await ctx.engine();
     const r = await engine.containers.prune(ctx.flags.list('filter'));
-    if (r.removed.length > 0) {
-      ctx.out('Deleted Containers:');
-      for (const id of r.removed) ctx.out(id);
-      ctx.out('');
-    }
-    ctx.out(`Total reclaimed space: ${humanSize(r.reclaimed)}`);
+    reportPruned(ctx, 'Deleted Containers:', r.removed, r.reclaimed);
   },
 };

@@ -1,7 +1,6 @@
 /** `berth tag`, `berth rmi`, `berth image prune`, `berth image builtin`. */
-import type { Command, Context } from '../command.js';
-import { humanSize } from '../format/human.js';
-import { confirm } from '../prompt.js';
+import type { Command } from '../command.js';
+import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
 
 export const imageTag: Command = {
   path: ['image', 'tag'],
@@ -43,17 +42,6 @@ export const imageRemove: Command = {
   },
 };
 
-async function pruneConfirmed(ctx: Context, all: boolean): Promise<boolean> {
-  if (ctx.flags.bool('force')) return true;
-  const what = all
-    ? 'all images without at least one container associated to them'
-    : 'all dangling images';
-  return confirm(
-    ctx,
-    `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `,
-  );
-}
-
 export const imagePrune: Command = {
   path: ['image', 'prune'],
   usage: '[OPTIONS]',
@@ -66,25 +54,20 @@ export const imagePrune: Command = {
       type: 'bool',
       description: 'Remove all unused images, not just dangling ones',
     },
-    {
-      name: 'filter',
-      type: 'list',
-      valueName: 'filter',
-      description: 'Provide filter values (e.g. "until=<timestamp>")',
-    },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    ...pruneFlags,
   ],
   async run(ctx) {
     const all = ctx.flags.bool('all');
-    if (!(await pruneConfirmed(ctx, all))) return;
+    const what = all
+      ? 'all images without at least one container associated to them'
+      : 'all dangling images';
+    if (!(await confirmPrune(ctx, what))) return;
     const r = await (await ctx.engine()).pruneImages({ all, filters: ctx.flags.list('filter') });
-    if (r.untagged.length + r.deleted.length > 0) {
-      ctx.out('Deleted Images:');
-      for (const u of r.untagged) ctx.out(`untagged: ${u}`);
-      for (const d of r.deleted) ctx.out(`deleted: ${d}`);
-      ctx.out('');
-    }
-    ctx.out(`Total reclaimed space: ${humanSize(r.reclaimed)}`);
+    const lines = [
+      ...r.untagged.map((u) => `untagged: ${u}`),
+      ...r.deleted.map((d) => `deleted: ${d}`),
+    ];
+    reportPruned(ctx, 'Deleted Images:', lines, r.reclaimed);
   },
 };
 

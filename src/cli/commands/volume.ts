@@ -1,8 +1,7 @@
 /** `berth volume create|ls|inspect|rm|prune`. */
 import type { Command } from '../command.js';
 import { keyValues } from '../flags.js';
-import { humanSize } from '../format/human.js';
-import { confirm } from '../prompt.js';
+import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
 import { printDocuments, renderRows } from '../output.js';
 
 /** Docker's VolumeInspect document. */
@@ -179,35 +178,16 @@ export const volumePrune: Command = {
       type: 'bool',
       description: 'Remove all unused volumes, not just anonymous ones',
     },
-    {
-      name: 'filter',
-      type: 'list',
-      valueName: 'filter',
-      description: 'Provide filter values (e.g. "label=<label>")',
-    },
-    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+    ...pruneFlags,
   ],
   async run(ctx) {
     const all = ctx.flags.bool('all');
-    if (!ctx.flags.bool('force')) {
-      const what = all
-        ? 'all local volumes not used by at least one container'
-        : 'anonymous local volumes not used by at least one container';
-      if (
-        !(await confirm(
-          ctx,
-          `WARNING! This will remove ${what}.\nAre you sure you want to continue? [y/N] `,
-        ))
-      )
-        return;
-    }
+    const what = all
+      ? 'all local volumes not used by at least one container'
+      : 'anonymous local volumes not used by at least one container';
+    if (!(await confirmPrune(ctx, what))) return;
     const engine = await ctx.engine();
     const r = await engine.volumes.prune({ all, filters: ctx.flags.list('filter') });
-    if (r.removed.length > 0) {
-      ctx.out('Deleted Volumes:');
-      for (const n of r.removed) ctx.out(n);
-      ctx.out('');
-    }
-    ctx.out(`Total reclaimed space: ${humanSize(r.reclaimed)}`);
+    reportPruned(ctx, 'Deleted Volumes:', r.removed, r.reclaimed);
   },
 };
