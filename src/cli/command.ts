@@ -31,6 +31,8 @@ export interface Command {
   args?: { min?: number; max?: number };
   /** Flags stop at the first positional argument (like `docker run IMAGE CMD -x`). */
   stopAtFirstArg?: boolean;
+  /** Left out of help (internal, e.g. what the monitor calls back). */
+  hidden?: boolean;
   run(ctx: Context): Promise<number | void>;
 }
 

@@ -93,7 +93,9 @@ function mainHelp(commands: Command[]): string {
 }
 
 function groupHelp(commands: Command[], group: string): string {
-  const subs = commands.filter((c) => c.path[0] === group);
+  const subs = commands
+    .filter((c) => c.path[0] === group && !c.hidden)
+    .sort((a, b) => a.path[1]!.localeCompare(b.path[1]!));
   const width = Math.max(...subs.map((c) => c.path[1]!.length)) + 2;
   return [
     '',

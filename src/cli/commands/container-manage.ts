@@ -227,6 +227,7 @@ export const containerCleanup: Command = {
   path: ['container', 'cleanup'],
   usage: 'CONTAINER',
   summary: 'Clean up after a container has exited (run by its monitor)',
+  hidden: true,
   args: { min: 1, max: 1 },
   flags: [],
   async run(ctx) {
