@@ -257,6 +257,14 @@ export class Engine {
     await removeImages(this.stores, names, { ...opts, users: await this.imageUsers() }, report);
   }
 
+  /** Docker's SizeRw (the container's own layer) and SizeRootFs (that plus its image). */
+  async containerSize(id: string): Promise<{ rw: number; rootFs: number }> {
+    const { record } = await this.containers.view(id);
+    const rw = await this.containers.size(record.id);
+    const image = (await this.stores.images.read()).images[record.imageId];
+    return { rw, rootFs: rw + (image?.size ?? 0) };
+  }
+
   /** Which containers use which images (they keep them from being deleted). */
   private async imageUsers(): Promise<ImageUsers> {
     const users: ImageUsers = new Map();

@@ -109,7 +109,7 @@ export const containerList: Command = {
       return;
     }
     const sizes = ctx.flags.bool('size')
-      ? await Promise.all(views.map((v) => engine.containers.size(v.record.id)))
+      ? await Promise.all(views.map((v) => engine.containerSize(v.record.id)))
       : [];
     const rows = views.map((v, i) => {
       const cmd = [...(v.record.config.Entrypoint ?? []), ...(v.record.config.Cmd ?? [])].join(' ');
@@ -130,8 +130,7 @@ export const containerList: Command = {
           .map((m) => (m.type === 'volume' ? m.source : m.destination))
           .join(','),
         Networks: v.record.hostConfig.networkMode,
-        Size:
-          sizes[i] !== undefined ? `${humanSize(sizes[i])} (virtual ${humanSize(sizes[i])})` : '',
+        Size: sizes[i] ? `${humanSize(sizes[i].rw)} (virtual ${humanSize(sizes[i].rootFs)})` : '',
       };
     });
     const table = ctx.flags.bool('size')
