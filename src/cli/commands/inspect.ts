@@ -14,12 +14,18 @@ async function inspectDocs(ctx: Context, type: 'container' | 'image' | undefined
       if (type !== 'image') {
         try {
           const v = await engine.containers.view(name);
-          docs.push(
-            dockerContainerInspect(v, {
+          docs.push({
+            ...dockerContainerInspect(v, {
               dir: engine.containers.containers.dir(v.record.id),
               logPath: engine.containers.logPath(v.record.id),
             }),
-          );
+            // -s: Docker's SizeRw and SizeRootFs
+            ...(ctx.flags.bool('size')
+              ? await engine
+                  .containerSize(v.record.id)
+                  .then((s) => ({ SizeRw: s.rw, SizeRootFs: s.rootFs }))
+              : {}),
+          });
           continue;
         } catch (e) {
           if (type === 'container' || !isBerthError(e, 'NotFound')) throw e;
