@@ -73,8 +73,7 @@ RES="$WORK/results/containers-$TS"
 MD="$WORK/results/containers-$TS.md"
 PFX="berthbench-c$$"   # every container this run creates is named $PFX-<i>
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+source "$(dirname "$0")/lib.sh"
 
 for t in hyperfine jq awk; do command -v "$t" >/dev/null || die "$t not found (run /work/shared/bench/setup-peers.sh)"; done
 [ -x "$BERTH" ] || die "berth not found at $BERTH (cd /work/main && npm run build)"
@@ -84,7 +83,6 @@ case "$BERTH_RUNROOT" in /run/berth | /run/berth/*) die "refusing to use $BERTH_
 [ $((${#BERTH_RUNROOT} + 1 + 64 + 12)) -le 107 ] || die "BERTH_RUNROOT $BERTH_RUNROOT is too long for unix sockets"
 [ "$N" -ge 1 ] 2>/dev/null || die "N must be a positive integer"
 
-has_peer() { case " $PEERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 HAVE_DOCKER=0; HAVE_PODMAN=0; HAVE_RUNC=0
 if has_peer docker; then
   if docker info >/dev/null 2>&1; then HAVE_DOCKER=1; else log "docker not usable (dockerd down?): docker column skipped"; fi
@@ -175,22 +173,6 @@ ecmd() { # ENGINE -> its CLI
 }
 
 # ------------------------------------------------------------ measurement ----
-# hf NAME [hyperfine options...] -- COMMAND : hyperfine -N, JSON to $RES/NAME.json
-hf() {
-  local name="$1"; shift
-  local opts=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
-  shift
-  log "$name :: $*"
-  if hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
-    grep -E 'Time \(mean' "$RES/$name.log" | sed 's/^ */    /' >&2 || true
-  else
-    log "FAILED $name (see $RES/$name.log):"
-    tail -n 5 "$RES/$name.log" | sed 's/^/    /' >&2
-    rm -f "$RES/$name.json"
-  fi
-}
-median() { [ -f "$RES/$1.json" ] && jq '.results[0].median' "$RES/$1.json" || echo null; }
 now_ns() { date +%s%N; }
 ns_s() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.6f", (b-a)/1e9}'; }
 # berth's monitor runs `berth container cleanup <id>` (one node process) after each
@@ -397,17 +379,9 @@ density() { # ENGINE
 for e in "${ENGINES[@]}"; do density "$e"; done
 
 # ------------------------------------------------------------------ report ----
-fmt_t() { # seconds -> "123 ms" / "1.23 s" / "-"
-  [ -n "${1:-}" ] && [ "$1" != null ] || { echo -; return; }
-  awk -v t="$1" 'BEGIN{ if (t < 1) printf "%.0f ms", t*1000; else printf "%.2f s", t }'
-}
 fmt_mib() {
   [ -n "${1:-}" ] && [ "$1" != null ] || { echo -; return; }
   awk -v m="$1" 'BEGIN{printf "%.2f MiB", m}'
-}
-ratio() {
-  { [ -n "${1:-}" ] && [ "$1" != null ] && [ -n "${2:-}" ] && [ "$2" != null ]; } || { echo -; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f", a/b }'
 }
 # le A B [FACTOR] -> "met" if A <= FACTOR*B, "NOT met" otherwise, "?" if unknown
 le() {

@@ -67,13 +67,12 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 RES="$WORK/results/image-store-$TS"
 MD="$WORK/results/image-store-$TS.md"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+source "$(dirname "$0")/lib.sh"
+HF_SYNC=1
 
 for t in hyperfine jq tar dd; do command -v "$t" >/dev/null || die "$t not found (run /work/shared/bench/setup-peers.sh)"; done
 [ -x "$BERTH" ] || die "berth not found at $BERTH (cd /work/main && npm run build)"
 
-has_peer() { case " $PEERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 HAVE_DOCKER=0; HAVE_SKOPEO=0
 if has_peer docker; then
   if docker info >/dev/null 2>&1; then HAVE_DOCKER=1; else log "docker not usable (dockerd down?): docker columns skipped"; fi
@@ -187,23 +186,6 @@ if want cold && [ ! -f "$TINY_DIR/.done" ]; then
 fi
 
 # ------------------------------------------------------------ measurement ----
-# hf NAME [hyperfine options...] -- COMMAND : hyperfine -N, JSON to $RES/NAME.json
-hf() {
-  local name="$1"; shift
-  local opts=()
-  while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
-  shift
-  log "$name :: $*"
-  sync
-  if hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
-    grep -E 'Time \(mean' "$RES/$name.log" | sed 's/^ */    /' >&2 || true
-  else
-    log "FAILED $name (see $RES/$name.log):"
-    tail -n 5 "$RES/$name.log" | sed 's/^/    /' >&2
-    rm -f "$RES/$name.json"
-  fi
-}
-median() { [ -f "$RES/$1.json" ] && jq '.results[0].median' "$RES/$1.json" || echo null; }
 fsize() { [ -e "$1" ] && stat -c %s "$1" || echo null; }
 # hyperfine runs these prepare hooks without a shell (-N), hence `bash -c`.
 # Optional 2nd argument: seconds to sleep after deleting (SETTLE_RUN).
@@ -308,17 +290,9 @@ if want cold; then
 fi
 
 # ------------------------------------------------------------------ report ----
-fmt_t() { # seconds -> "123 ms" / "1.23 s" / "-"
-  [ "$1" = null ] && { echo -; return; }
-  awk -v t="$1" 'BEGIN{ if (t < 1) printf "%.0f ms", t*1000; else printf "%.2f s", t }'
-}
 fmt_mbs() { # bytes seconds
   { [ "$1" = null ] || [ -z "$1" ] || [ "$2" = null ]; } && { echo -; return; }
   awk -v b="$1" -v t="$2" 'BEGIN{printf "%.0f", b/1e6/t}'
-}
-ratio() {
-  { [ "$1" = null ] || [ "$2" = null ]; } && { echo -; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'
 }
 row() { # OPERATION NAME-PREFIX
   local op="$1" p="$2" mb md ms mx

@@ -1,0 +1,34 @@
+# Shared helpers of berth's benchmarks (sourced; the caller sets RES, the result directory).
+# hf NAME [hyperfine options...] -- COMMAND : hyperfine -N, JSON to $RES/NAME.json;
+# HF_SYNC=1 runs `sync` first (so one series' dirty pages are not written during the next).
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+has_peer() { case " $PEERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+hf() {
+  local name="$1"; shift
+  local opts=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  shift
+  log "$name :: $*"
+  [ "${HF_SYNC:-0}" = 1 ] && sync
+  if hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
+    grep -E 'Time \(mean' "$RES/$name.log" | sed 's/^ */    /' >&2 || true
+  else
+    log "FAILED $name (see $RES/$name.log):"
+    tail -n 5 "$RES/$name.log" | sed 's/^/    /' >&2
+    rm -f "$RES/$name.json"
+  fi
+}
+median() { [ -f "$RES/$1.json" ] && jq '.results[0].median' "$RES/$1.json" || echo null; }
+
+known() { [ -n "${1:-}" ] && [ "$1" != null ]; }
+fmt_t() { # seconds -> "123 ms" / "1.23 s" / "-"
+  known "${1:-}" || { echo -; return; }
+  awk -v t="$1" 'BEGIN{ if (t < 1) printf "%.0f ms", t*1000; else printf "%.2f s", t }'
+}
+ratio() { # A B -> A/B with two decimals, "-" if unknown
+  { known "${1:-}" && known "${2:-}"; } || { echo -; return; }
+  awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f", a/b }'
+}
