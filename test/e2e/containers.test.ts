@@ -375,6 +375,14 @@ test('exec: ps in a running container, env/workdir/user, exit codes, stdin', asy
   assert.equal(missing.code, 127);
   assert.match(missing.stderr, /executable file not found/);
   assert.equal(await b.ok(['exec', '-i', 'myapp', 'cat'], { input: 'piped\n' }), 'piped\n');
+  assert.equal(
+    await b.ok(['exec', '-d', 'myapp', 'sh', '-c', 'sleep 0.3; echo later > /tmp/d']),
+    '',
+  );
+  await until(
+    'the detached exec to finish',
+    async () => (await b.berth(['exec', 'myapp', 'cat', '/tmp/d'])).stdout === 'later\n',
+  );
   await b.ok(['stop', '-t', '0', 'myapp']);
   const stopped = await b.berth(['exec', 'myapp', 'true']);
   assert.equal(stopped.code, 1);
