@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # runc: the OCI runtime; tini: --init; busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
-# wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon
+# wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon;
+# procps: `berth top` runs the host's ps; iproute2: tests compare network namespaces
 need=()
-for p in runc tini busybox-static skopeo umoci zstd make; do
+for p in runc tini busybox-static procps iproute2 skopeo umoci zstd make; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
