@@ -2,7 +2,8 @@
  * `load`: images from a tar archive in Docker's format (manifest.json; both the legacy layout and
  * Docker 25's OCI-based one) or an OCI image layout (index.json). Blobs stream into the content
  * store as the archive is read; layers are then unpacked and verified against their diff IDs.
- * On any error the blobs this load added are removed again.
+ * On an error, the images loaded before it stay; blobs and snapshots only the failed part added
+ * are removed again.
  */
 import path from 'node:path';
 import { decompressDetected } from '../archive/compression.js';
@@ -17,6 +18,7 @@ import { familiarString, parseReference, type Reference } from '../core/referenc
 import type { BlobInfo } from '../content/store.js';
 import { detectCompression } from '../archive/compression.js';
 import type { Stores } from './stores.js';
+import { imageRoots } from './gc.js';
 import { unpackLayers } from './unpack.js';
 import { storeImage, type StoredImage } from './write.js';
 
@@ -39,6 +41,8 @@ class ArchiveContents {
   readonly links = new Map<string, string>();
   /** Blobs this load added to the store (removed again if the load fails). */
   readonly added: Digest[] = [];
+  /** Snapshots this load unpacked. */
+  readonly unpacked: Digest[] = [];
 
   blob(name: string, what: string): BlobInfo {
     let p = path.posix.normalize(name).replace(/^\.\//, '');
@@ -141,6 +145,7 @@ async function loadDocker(s: Stores, c: ArchiveContents): Promise<LoadedImage[]>
       s,
       layers.map((l) => l.digest),
       config.rootfs.diff_ids,
+      c.unpacked,
     );
     const tags = entry.RepoTags ?? [];
     const stored = await storeImage(s, { config, layers, tags: parseTags(tags) });
@@ -186,6 +191,7 @@ async function loadOci(s: Stores, c: ArchiveContents, platform: Platform): Promi
       s,
       manifest.layers.map((l) => l.digest),
       config.rootfs.diff_ids,
+      c.unpacked,
     );
     const name = imageNameOf(top);
     const tags = name ? parseTags([name]) : [];
@@ -213,7 +219,11 @@ export async function loadArchive(
     if (c.meta.has('index.json')) return await loadOci(s, c, platform);
     throw invalidArgument('invalid image archive: no manifest.json or index.json in it');
   } catch (e) {
-    for (const d of c.added) await s.content.delete(d);
+    // images loaded before the failure stay; what only the failed part added goes
+    const roots = await imageRoots(s, await s.images.read());
+    for (const id of c.unpacked.reverse())
+      if (!roots.snapshots.has(id)) await s.snapshots.remove(id);
+    for (const d of c.added) if (!roots.blobs.has(d)) await s.content.delete(d);
     throw e;
   }
 }

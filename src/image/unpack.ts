@@ -14,6 +14,8 @@ export async function unpackLayers(
   s: Stores,
   layers: Digest[],
   diffIds: Digest[],
+  /** Collects the chain IDs unpacked by this call (those not there before). */
+  created: Digest[] = [],
 ): Promise<SnapshotInfo[]> {
   if (layers.length !== diffIds.length) {
     throw invalidArgument(`image has ${layers.length} layers but ${diffIds.length} diff IDs`);
@@ -41,6 +43,7 @@ export async function unpackLayers(
         }
       },
     );
+    created.push(info.chainId);
     out.push(info);
   }
   return out;

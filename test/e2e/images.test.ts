@@ -352,3 +352,54 @@ test('help and version follow Docker’s layout', async (t) => {
   assert.equal(r.code, 125);
   assert.match(r.stderr, /unknown command: berth frobnicate/);
 });
+
+test('a load that fails half-way keeps the images it finished and leaves nothing else', async (t) => {
+  const b = await berthFor(t);
+  const dir = await tempDir(t);
+  const { createHash } = await import('node:crypto');
+  const sha = (x: Buffer) => createHash('sha256').update(x).digest('hex');
+  const layer1 = craftTar([{ name: 'one', data: 'first layer' }]);
+  const layer2 = craftTar([{ name: 'two', data: 'second layer' }]);
+  const config = (diffIds: string[]) =>
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    );
+  const good = config([`sha256:${sha(layer1)}`]);
+  // the second image's second diff ID is wrong: its first layer unpacks, its second is refused
+  const bad = config([`sha256:${sha(layer1)}`, `sha256:${'0'.repeat(64)}`]);
+  const files = [
+    { name: `blobs/sha256/${sha(layer1)}`, data: layer1 },
+    { name: `blobs/sha256/${sha(layer2)}`, data: layer2 },
+    { name: `blobs/sha256/${sha(good)}`, data: good },
+    { name: `blobs/sha256/${sha(bad)}`, data: bad },
+    {
+      name: 'manifest.json',
+      data: JSON.stringify([
+        {
+          Config: `blobs/sha256/${sha(good)}`,
+          RepoTags: ['good:1'],
+          Layers: [`blobs/sha256/${sha(layer1)}`],
+        },
+        {
+          Config: `blobs/sha256/${sha(bad)}`,
+          RepoTags: ['bad:1'],
+          Layers: [`blobs/sha256/${sha(layer1)}`, `blobs/sha256/${sha(layer2)}`],
+        },
+      ]),
+    },
+  ];
+  const archive = path.join(dir, 'half.tar');
+  await fs.writeFile(archive, craftTar(files));
+  const r = await b.berth(['load', '-i', archive]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /does not match its diff ID/);
+  assert.deepEqual(lines(await b.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])), [
+    'good:1',
+  ]);
+  assert.equal(await b.ok(['system', 'check', '--no-repair']), 'the store is clean\n');
+
+});
