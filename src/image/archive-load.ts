@@ -18,7 +18,7 @@ import { familiarString, parseReference, type Reference } from '../core/referenc
 import type { BlobInfo } from '../content/store.js';
 import { detectCompression } from '../archive/compression.js';
 import type { Stores } from './stores.js';
-import { imageRoots } from './gc.js';
+import { discardUnreferenced } from './gc.js';
 import { unpackLayers } from './unpack.js';
 import { storeImage, type StoredImage } from './write.js';
 
@@ -220,10 +220,7 @@ export async function loadArchive(
     throw invalidArgument('invalid image archive: no manifest.json or index.json in it');
   } catch (e) {
     // images loaded before the failure stay; what only the failed part added goes
-    const roots = await imageRoots(s, await s.images.read());
-    for (const id of c.unpacked.reverse())
-      if (!roots.snapshots.has(id)) await s.snapshots.remove(id);
-    for (const d of c.added) if (!roots.blobs.has(d)) await s.content.delete(d);
+    await discardUnreferenced(s, { snapshots: c.unpacked, blobs: c.added });
     throw e;
   }
 }

@@ -68,3 +68,17 @@ export async function collectGarbage(
   }
   return out;
 }
+
+/**
+ * Undo an operation that failed part-way: remove the snapshots and blobs it added, unless an
+ * image references them (one it recorded before failing, or another that shares them).
+ */
+export async function discardUnreferenced(
+  s: Stores,
+  added: { snapshots: Digest[]; blobs: Digest[] },
+): Promise<void> {
+  const roots = await imageRoots(s, await s.images.read());
+  for (const id of [...added.snapshots].reverse())
+    if (!roots.snapshots.has(id)) await s.snapshots.remove(id);
+  for (const d of added.blobs) if (!roots.blobs.has(d)) await s.content.delete(d);
+}

@@ -5,6 +5,7 @@ import { applyChanges } from '../core/config-change.js';
 import type { Digest } from '../core/digest.js';
 import type { ContainerConfig, ImageConfig, Platform } from '../core/oci.js';
 import type { Reference } from '../core/reference.js';
+import { discardUnreferenced } from './gc.js';
 import { commitDirAsLayer } from './layer-from-dir.js';
 import type { Stores } from './stores.js';
 import { storeImage, type StoredImage } from './write.js';
@@ -46,11 +47,16 @@ export async function importRootfs(
     sourceDateEpoch: opts.sourceDateEpoch,
     chainId: (diffId) => diffId,
   });
-  return storeImage(s, {
-    config: importConfig(layer.diffId, containerConfig, opts),
-    layers: [layer.descriptor],
-    tags: opts.tag ? [opts.tag] : [],
-  });
+  try {
+    return await storeImage(s, {
+      config: importConfig(layer.diffId, containerConfig, opts),
+      layers: [layer.descriptor],
+      tags: opts.tag ? [opts.tag] : [],
+    });
+  } catch (e) {
+    await discardUnreferenced(s, { snapshots: [layer.chainId], blobs: [layer.descriptor.digest] });
+    throw e;
+  }
 }
 
 /** The config of an imported image; for an uncompressed layer the blob digest is the diff ID. */
