@@ -10,6 +10,7 @@ import { failedPrecondition, invalidArgument } from '../core/errors.js';
 import type { ImageConfig, Platform } from '../core/oci.js';
 import { parseReference } from '../core/reference.js';
 import { run } from '../sys/exec.js';
+import { discardUnreferenced } from './gc.js';
 import { commitDirAsLayer } from './layer-from-dir.js';
 import type { Stores } from './stores.js';
 import { storeImage, type StoredImage } from './write.js';
@@ -149,9 +150,14 @@ export async function createBuiltinImage(
       { created, created_by: 'CMD ["sh"]', empty_layer: true },
     ],
   };
-  return storeImage(s, {
-    config,
-    layers: [layer.descriptor],
-    tags: [parseReference('busybox:latest')],
-  });
+  try {
+    return await storeImage(s, {
+      config,
+      layers: [layer.descriptor],
+      tags: [parseReference('busybox:latest')],
+    });
+  } catch (e) {
+    await discardUnreferenced(s, { snapshots: [layer.chainId], blobs: [layer.descriptor.digest] });
+    throw e;
+  }
 }
