@@ -17,7 +17,7 @@ export const monitorBin = path.join(repoRoot, 'native', 'monitor', 'berth-monito
 export const runc = '/usr/sbin/runc';
 const busybox = '/bin/busybox';
 
-/** Why these tests cannot run here, or undefined when they can. */
+/** What these tests lack here (they fail with it rather than skip), or undefined. */
 export async function skipReason(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'needs root';
   for (const f of [runc, busybox]) {

@@ -19,8 +19,9 @@ import {
 } from './harness.js';
 
 const skip = await skipReason();
+if (skip) throw new Error(`the berth-monitor tests need what berth itself needs: ${skip}`);
 
-describe('berth-monitor lifecycle', { skip }, () => {
+describe('berth-monitor lifecycle', () => {
   let rootfs: string;
   before(async () => {
     await buildMonitor();
