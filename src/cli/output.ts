@@ -5,6 +5,10 @@ import { humanDuration } from './format/human.js';
 
 export const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 
+/** Docker's Ellipsis: cut to `n` characters, the last one `…`. */
+export const ellipsis = (s: string, n: number) =>
+  [...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s;
+
 export const displayId = (id: string, noTrunc: boolean) => (noTrunc ? id : shortId(id));
 
 /** `2 hours ago`, as Docker's CreatedSince. */

@@ -181,3 +181,15 @@ export function familiarString(r: Reference): string {
 export function referenceString(r: Reference): string {
   return repositoryName(r) + suffix(r);
 }
+
+/**
+ * The familiar form of a stored full name (`docker.io/library/busybox:latest` → `busybox:latest`,
+ * `…@sha256:…` kept), as listings print them; a string that does not parse is returned as is.
+ */
+export function toFamiliar(full: string): string {
+  try {
+    return familiarString(parseReference(full, { defaultTag: false }));
+  } catch {
+    return full;
+  }
+}

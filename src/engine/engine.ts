@@ -20,7 +20,7 @@ import {
   type Platform,
 } from '../core/oci.js';
 import { parseOciDocument } from '../core/oci-schema.js';
-import { familiarString, parseReference, referenceString } from '../core/reference.js';
+import { parseReference, referenceString, toFamiliar } from '../core/reference.js';
 import { loadArchive, type LoadedImage } from '../image/archive-load.js';
 import { saveArchive, type SaveFormat, type SaveItem } from '../image/archive-save.js';
 import { createBuiltinImage } from '../image/builtin.js';
@@ -102,13 +102,11 @@ export interface DiskUsage {
 
 export type ByteSource = AsyncIterable<Uint8Array>;
 
-const familiar = (full: string) => familiarString(parseReference(full, { defaultTag: false }));
-
 function summarize(db: ImageDb, img: ImageRecord): ImageSummary {
   return {
     id: img.id,
-    repoTags: tagsOf(db, img.id).map(familiar),
-    repoDigests: img.repoDigests.map(familiar),
+    repoTags: tagsOf(db, img.id).map(toFamiliar),
+    repoDigests: img.repoDigests.map(toFamiliar),
     created: img.created,
     size: img.size,
     labels: img.labels ?? {},
@@ -289,8 +287,8 @@ export class Engine {
     return {
       record,
       config,
-      repoTags: tagsOf(db, record.id).map(familiar),
-      repoDigests: record.repoDigests.map(familiar),
+      repoTags: tagsOf(db, record.id).map(toFamiliar),
+      repoDigests: record.repoDigests.map(toFamiliar),
       layerDirs: dirs,
     };
   }

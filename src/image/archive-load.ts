@@ -14,7 +14,7 @@ import * as mt from '../core/media-types.js';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../core/oci.js';
 import { selectManifest } from '../core/oci.js';
 import { parseOciDocument } from '../core/oci-schema.js';
-import { familiarString, parseReference, type Reference } from '../core/reference.js';
+import { familiarString, parseReference, type Reference, toFamiliar } from '../core/reference.js';
 import type { BlobInfo } from '../content/store.js';
 import { detectCompression } from '../archive/compression.js';
 import type { Stores } from './stores.js';
@@ -107,7 +107,7 @@ async function layerDescriptor(s: Stores, blob: BlobInfo): Promise<Descriptor> {
 
 const loaded = (stored: StoredImage, tags: Reference[]): LoadedImage => ({
   ...stored,
-  retagged: stored.retagged.map((r) => ({ ...r, tag: familiarString(parseReference(r.tag)) })),
+  retagged: stored.retagged.map((r) => ({ ...r, tag: toFamiliar(r.tag) })),
   tags: tags.map(familiarString),
 });
 

@@ -9,7 +9,7 @@ import { digestHex } from '../core/digest.js';
 import * as mt from '../core/media-types.js';
 import type { Descriptor, ImageIndex } from '../core/oci.js';
 import { validateOciDocument } from '../core/oci-schema.js';
-import { familiarString, parseReference } from '../core/reference.js';
+import { parseReference, toFamiliar } from '../core/reference.js';
 import { writeTar, type WriteEntry } from '../archive/tar-writer.js';
 import type { ImageRecord } from './store.js';
 import type { Stores } from './stores.js';
@@ -89,7 +89,7 @@ async function* entries(
     }
     dockerManifest.push({
       Config: blobPath(manifest.config.digest),
-      RepoTags: tags.map((t) => familiarString(parseReference(t))),
+      RepoTags: tags.map((t) => toFamiliar(t)),
       Layers: manifest.layers.map((l) => blobPath(l.digest)),
     });
   }

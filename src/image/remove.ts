@@ -1,7 +1,7 @@
 /** `rmi`: untag or delete images with Docker's rules, then collect what nothing references. */
 import type { Digest } from '../core/digest.js';
 import { conflict } from '../core/errors.js';
-import { familiarString, parseReference } from '../core/reference.js';
+import { toFamiliar } from '../core/reference.js';
 import { collectGarbage, imageRoots } from './gc.js';
 import { resolveImage, tagsOf, type ImageDb } from './store.js';
 import { withGcLock, type Stores } from './stores.js';
@@ -15,13 +15,6 @@ export interface RemoveResult {
 }
 
 const shortId = (id: Digest) => id.slice(7, 19);
-const familiar = (name: string) => {
-  try {
-    return familiarString(parseReference(name, { defaultTag: false }));
-  } catch {
-    return name;
-  }
-};
 
 /**
  * Decide and apply one removal in the metadata: by name, drop that name (and the image with its
@@ -49,23 +42,23 @@ export function removeFromDb(
     if (!force) {
       throw conflict(
         byName
-          ? `conflict: unable to remove repository reference "${familiar(byName)}" (must force) - container ${shortId(using[0]!.id)} is using its referenced image ${shortId(record.id)}`
+          ? `conflict: unable to remove repository reference "${toFamiliar(byName)}" (must force) - container ${shortId(using[0]!.id)} is using its referenced image ${shortId(record.id)}`
           : `conflict: unable to delete ${shortId(record.id)} (must be forced) - image is being used by stopped container ${shortId(using[0]!.id)}`,
       );
     }
     for (const t of byName ? [byName] : tags) {
       delete db.tags[t];
-      out.untagged.push(familiar(t));
+      out.untagged.push(toFamiliar(t));
     }
     return out;
   }
   if (byName && !byName.includes('@')) {
     delete db.tags[byName];
-    out.untagged.push(familiar(byName));
+    out.untagged.push(toFamiliar(byName));
     if (tags.length > 1) return out;
   } else if (byName) {
     record.repoDigests = record.repoDigests.filter((d) => d !== byName);
-    out.untagged.push(familiar(byName));
+    out.untagged.push(toFamiliar(byName));
     if (tags.length > 0 || record.repoDigests.length > 0) return out;
   } else {
     const repos = new Set(tags.map((t) => t.replace(/:[^:/]+$/, '')));
@@ -76,10 +69,10 @@ export function removeFromDb(
     }
     for (const t of tags) {
       delete db.tags[t];
-      out.untagged.push(familiar(t));
+      out.untagged.push(toFamiliar(t));
     }
   }
-  for (const d of record.repoDigests) out.untagged.push(familiar(d));
+  for (const d of record.repoDigests) out.untagged.push(toFamiliar(d));
   delete db.images[record.id];
   out.deleted.push(record.id);
   return out;

@@ -3,7 +3,7 @@ import { containerMatches } from '../../engine/container-filters.js';
 import type { ContainerView } from '../../engine/containers.js';
 import type { Command } from '../command.js';
 import { humanDuration, humanSize } from '../format/human.js';
-import { displayId, goTime, renderRows, since } from '../output.js';
+import { displayId, ellipsis, goTime, renderRows, since } from '../output.js';
 
 const headers = {
   ID: 'CONTAINER ID',
@@ -44,9 +44,6 @@ export function statusText(v: ContainerView): string {
       return 'Dead';
   }
 }
-
-const ellipsis = (s: string, n: number) =>
-  [...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s;
 
 export const containerList: Command = {
   path: ['container', 'ls'],

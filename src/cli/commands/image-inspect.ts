@@ -1,7 +1,7 @@
 /** `berth history`. */
 import type { Command } from '../command.js';
 import { humanSize } from '../format/human.js';
-import { displayId, goTime, renderRows, since } from '../output.js';
+import { displayId, ellipsis, goTime, renderRows, since } from '../output.js';
 
 const historyHeaders = {
   ID: 'IMAGE',
@@ -13,8 +13,6 @@ const historyHeaders = {
 };
 
 /** Docker's Ellipsis: cut to `n` display characters ending in `…`. */
-const ellipsis = (s: string, n: number) =>
-  [...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s;
 
 export const imageHistory: Command = {
   path: ['image', 'history'],
