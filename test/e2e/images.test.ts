@@ -401,5 +401,4 @@ test('a load that fails half-way keeps the images it finished and leaves nothing
     'good:1',
   ]);
   assert.equal(await b.ok(['system', 'check', '--no-repair']), 'the store is clean\n');
-
 });
