@@ -39,6 +39,7 @@ enum {
   OPT_HEALTH_START_PERIOD,
   OPT_HEALTH_START_INTERVAL,
   OPT_HEALTH_RETRIES,
+  OPT_EXIT_LOCK,
 };
 
 static const struct option options[] = {
@@ -58,6 +59,7 @@ static const struct option options[] = {
     {"cgroup-path", required_argument, NULL, OPT_CGROUP_PATH},
     {"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
     {"exit-arg", required_argument, NULL, OPT_EXIT_ARG},
+    {"exit-lock", required_argument, NULL, OPT_EXIT_LOCK},
     {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
     {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
     {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
@@ -175,6 +177,9 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
       break;
     case OPT_CGROUP_PATH:
       cfg.cgroup_path = optarg;
+      break;
+    case OPT_EXIT_LOCK:
+      cfg.exit_lock = absolute(optarg);
       break;
     case OPT_EXIT_COMMAND:
       exit_command = strchr(optarg, '/') ? absolute(optarg) : optarg;

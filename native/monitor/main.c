@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -268,8 +269,34 @@ static void remove_runtime_files(void) {
   unlinkat(state_dirfd, "health-runc.log", 0);
 }
 
+/*
+ * The exit command, unless a berth that holds --exit-lock removes the container itself: wait
+ * for that berth to finish (flock), then run the command only if the bundle is still there.
+ */
+static void run_exit_command(void) {
+  if (!cfg.exit_argv) return;
+  if (cfg.exit_lock) {
+    int fd = open(cfg.exit_lock, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) { /* removed with the state directory: the container is gone */
+      if (access(cfg.bundle, F_OK) < 0) return;
+    }
+    if (fd >= 0) {
+      while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {
+      }
+      close(fd);
+      if (access(cfg.bundle, F_OK) < 0) return;
+    }
+  }
+  /* fire and forget: it runs on after we exit; it is housekeeping, so it yields the CPU to the
+   * work of the moment (the niceness is inherited; we are about to exit anyway) */
+  if (setpriority(PRIO_PROCESS, 0, 10) < 0) { /* best effort */
+  }
+  spawn(cfg.exit_argv, devnull(), devnull(), devnull(), true);
+}
+
 static int supervise(void) {
   char err[1024];
+  const char *final_error = NULL;
   struct run r;
   struct exit_info last = {0};
   long long backoff = 0;
@@ -282,7 +309,7 @@ static int supervise(void) {
         return 1;
       }
       /* A restart failed: as in Docker, the previous exit stays, now final. */
-      write_exit(&last, true, err);
+      final_error = err;
       break;
     }
     char started[TIME_LEN];
@@ -300,20 +327,17 @@ static int supervise(void) {
     }
     int status = event_loop(&r, 0);
 
-    /* Read the OOM counter now: runc delete removes the cgroup. */
+    /* Read the OOM counter now: the cgroup goes with runtime_forget. */
     long long oom = oom_kill_count();
     last.oom = oom > 0 && oom > r.oom_base;
     last.code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
     last.restart_count = restart_count;
     format_time(last.finished, &exited_at);
     read_ctl(); /* a stop written just before the kill decides the restart */
-    if (!should_restart(last.code)) {
-      write_exit(&last, true, NULL);
-      break;
-    }
+    if (!should_restart(last.code)) break;
     write_exit(&last, false, NULL);
     write_state("restarting", 0, started, restart_count + 1);
-    runtime_delete();
+    runtime_forget();
 
     /* Docker's backoff: 100 ms doubling up to a minute, reset after a run of 10 s. */
     long long ran = exited_ms - r.started_ms;
@@ -321,25 +345,17 @@ static int supervise(void) {
       backoff = BACKOFF_START_MS;
     else if ((backoff *= 2) > BACKOFF_MAX_MS)
       backoff = BACKOFF_MAX_MS;
-    if (event_loop(NULL, monotonic_ms() + backoff) < 0) { /* stopped while waiting */
-      write_exit(&last, true, NULL);
-      break;
-    }
+    if (event_loop(NULL, monotonic_ms() + backoff) < 0) break; /* stopped while waiting */
     restart_count++;
   }
 
-  runtime_delete();
+  /* Released before the final exit is written: whoever sees it finds nothing left to undo. */
   release_host_resources();
+  write_exit(&last, true, final_error);
   attach_close_clients(0); /* any that connected during a restart backoff */
   /* Removed before the exit command runs, so that it finds the state directory final. */
   remove_runtime_files();
-  if (cfg.exit_argv) {
-    /* fire and forget: it runs on after we exit; it is housekeeping, so it yields the CPU to
-     * the work of the moment (the niceness is inherited; we are about to exit anyway) */
-    if (setpriority(PRIO_PROCESS, 0, 10) < 0) { /* best effort */
-    }
-    spawn(cfg.exit_argv, devnull(), devnull(), devnull(), true);
-  }
+  run_exit_command();
   return 0;
 }
 

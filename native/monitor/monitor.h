@@ -36,6 +36,11 @@ struct config {
   int restart_max; /* on-failure:N; 0 = unlimited */
   const char *cgroup_path; /* NULL: no OOM detection */
   char **exit_argv; /* NULL, or { exit command, args..., NULL } */
+  /*
+   * Held (flock) by a berth that removes the container itself once it has exited (an attached
+   * `run --rm`): the exit command waits for it and runs only if the bundle is still there.
+   */
+  const char *exit_lock;
   /* Health check: the command run with `runc exec` (NULL: none); durations in ns, 0: default */
   char **health_argv;
   long long health_interval, health_timeout, health_start_period, health_start_interval;
@@ -99,13 +104,18 @@ struct run {
   pid_t pid;
   int out_fd, err_fd; /* pipes, or out_fd = pty master with --tty; -1 when closed */
   int stdin_fd;       /* pipe write end, or -1 */
-  long long oom_base; /* the cgroup's oom_kill count after create, -1 unknown */
+  long long oom_base; /* the cgroup's oom_kill count before the start (a reused cgroup) */
   long long started_ms;
 };
-/* runc create + start. On failure fills err with runc's message and returns -1. */
+/* runc run --detach. On failure fills err with runc's message and returns -1. */
 int runtime_start(struct run *r, char *err, size_t errlen);
 void runtime_delete(void);
-/* Unmount the container's root file system and remove its cgroup directories. */
+/*
+ * After an exit: what `runc delete` would do for a stopped container with no hooks (remove its
+ * cgroup directories and runc's state directory), without the cost of running runc.
+ */
+void runtime_forget(void);
+/* After the final exit: runtime_forget, and unmount the container's root file system. */
 void release_host_resources(void);
 /* The cgroup's OOM kill counter, or -1 when it cannot be read. */
 long long oom_kill_count(void);

@@ -1,4 +1,4 @@
-/* Running the OCI runtime (runc): create, start, delete; the console socket; OOM counters. */
+/* Running the OCI runtime (runc): run, delete; the console socket; OOM counters. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -96,25 +96,43 @@ void runtime_delete(void) {
   run_runtime(args);
 }
 
+/* runc's root: --runtime-root, or runc's own default. */
+static const char *runtime_root(void) { return cfg.runtime_root ? cfg.runtime_root : "/run/runc"; }
+
+void runtime_forget(void) {
+  char path[4096 + 64];
+  if (cfg.cgroup_path) {
+    DIR *d = opendir("/sys/fs/cgroup");
+    if (d) {
+      struct dirent *e;
+      while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s", e->d_name, cfg.cgroup_path);
+        rmdir(path); /* busy (a process left in it) or absent: left alone */
+      }
+      closedir(d);
+    }
+  }
+  /* runc's state directory holds state.json (and exec.fifo until a start completes) */
+  static const char *const files[] = {"state.json", "exec.fifo"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s/%s", runtime_root(), cfg.id, files[i]);
+    unlink(path);
+  }
+  snprintf(path, sizeof path, "%s/%s", runtime_root(), cfg.id);
+  if (rmdir(path) < 0 && errno == ENOTEMPTY) runtime_delete(); /* something unexpected: runc's way */
+}
+
 /*
  * After the final exit: what the container held on the host goes with it, without waiting for
- * berth — the root file system mount (bundle/rootfs, mounted by berth) and the cgroup
- * directories runc leaves in every hierarchy (v1 controllers and the unified one).
+ * berth — runc's state and the cgroup directories, and the root file system mount
+ * (bundle/rootfs, mounted by berth).
  */
 void release_host_resources(void) {
   char path[4096 + 64];
+  runtime_forget();
   snprintf(path, sizeof path, "%s/rootfs", cfg.bundle);
   umount2(path, MNT_DETACH); /* not mounted: EINVAL, nothing to do */
-  if (!cfg.cgroup_path) return;
-  DIR *d = opendir("/sys/fs/cgroup");
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "/sys/fs/cgroup/%s%s", e->d_name, cfg.cgroup_path);
-    rmdir(path); /* busy (a process left in it) or absent: left alone */
-  }
-  closedir(d);
 }
 
 /* Decode the JSON string starting after its opening quote into out (one line). */
@@ -275,12 +293,14 @@ int runtime_start(struct run *r, char *err, size_t errlen) {
   int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1};
   int console = -1, status;
   char pid_file[4096 + 32], console_path[4096 + 32];
-  char *create[12];
+  char *create[14];
   int n = 0;
 
   *r = (struct run){.pid = -1, .out_fd = -1, .err_fd = -1, .stdin_fd = -1, .oom_base = -1};
   snprintf(pid_file, sizeof pid_file, "%s/container.pid", cfg.state_dir);
-  create[n++] = "create";
+  /* one runc process for create + start (`run --detach`): runc starts in ~10 ms, not free */
+  create[n++] = "run";
+  create[n++] = "--detach";
   create[n++] = "--bundle";
   create[n++] = (char *)cfg.bundle;
   create[n++] = "--pid-file";
@@ -302,6 +322,13 @@ int runtime_start(struct run *r, char *err, size_t errlen) {
   create[n] = NULL;
   unlinkat(state_dirfd, "container.pid", 0);
   unlinkat(state_dirfd, "runc.log", 0);
+  /* clients that connected while the container was being prepared see all of its output */
+  static bool first_start = true;
+  attach_accept_waiting(cfg.wait_attach && first_start ? 10000 : 0);
+  first_start = false;
+  /* A baseline: a cgroup that is reused keeps the OOM kills of earlier runs (none: 0). */
+  r->oom_base = oom_kill_count();
+  if (r->oom_base < 0) r->oom_base = 0;
 
   /*
    * Without a tty, runc hands its own stdio to the container process: the pipes become the
@@ -317,14 +344,14 @@ int runtime_start(struct run *r, char *err, size_t errlen) {
   status = pid < 0 ? -1 : wait_child(pid);
   if (status != 0) {
     if (errp[0] >= 0) set_nonblock(errp[0]);
-    runtime_error("create", status, errp[0], err, errlen);
-    runtime_delete(); /* create cleans up after itself; this makes sure */
+    runtime_error("run", status, errp[0], err, errlen);
+    runtime_delete(); /* run cleans up after itself; this makes sure */
     goto fail;
   }
   if (cfg.tty) {
     out[0] = console_receive(console);
     if (out[0] < 0) {
-      snprintf(err, errlen, "%s create did not send a console (pty master)", cfg.runtime);
+      snprintf(err, errlen, "%s run did not send a console (pty master)", cfg.runtime);
       runtime_delete();
       goto fail;
     }
@@ -334,22 +361,7 @@ int runtime_start(struct run *r, char *err, size_t errlen) {
   unlinkat(state_dirfd, "console.sock", 0);
   r->pid = read_pid_file();
   if (r->pid < 0) {
-    snprintf(err, errlen, "%s create wrote no pid file", cfg.runtime);
-    runtime_delete();
-    goto fail;
-  }
-  /* A baseline: a cgroup that is reused keeps the OOM kills of earlier runs. */
-  r->oom_base = oom_kill_count();
-
-  char *start[] = {"start", (char *)cfg.id, NULL};
-  /* clients that connected while the container was being created see all of its output */
-  static bool first_start = true;
-  attach_accept_waiting(cfg.wait_attach && first_start ? 10000 : 0);
-  first_start = false;
-  unlinkat(state_dirfd, "runc.log", 0);
-  status = run_runtime(start);
-  if (status != 0) {
-    runtime_error("start", status, -1, err, errlen);
+    snprintf(err, errlen, "%s run wrote no pid file", cfg.runtime);
     runtime_delete();
     goto fail;
   }

@@ -39,6 +39,15 @@ export interface ContainerView {
   state: ContainerState;
 }
 
+/** How `start` connects the container's I/O (see runAttached). */
+interface StartIo {
+  stdin: boolean;
+  /** Called once the monitor's attach socket listens, before the container starts. */
+  attachFirst?: (socketPath: string) => Promise<void>;
+  /** The monitor's exit lock, held by the caller (see MonitorOptions.exitLock). */
+  exitLock?: string;
+}
+
 const CGROUP_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup'];
 
 export class ContainerService {
@@ -71,10 +80,7 @@ export class ContainerService {
   }
 
   /** Start a created or exited container; a running one is left alone (as Docker does). */
-  async start(
-    idOrName: string,
-    io: { stdin: boolean; attachFirst?: (socketPath: string) => Promise<void> } = { stdin: false },
-  ): Promise<ContainerView> {
+  async start(idOrName: string, io: StartIo = { stdin: false }): Promise<ContainerView> {
     const { record } = await this.view(idOrName);
     return this.exclusive(record.id, () => this.startUnlocked(record.id, io));
   }
@@ -119,26 +125,44 @@ export class ContainerService {
     );
   }
 
-  /** start, with the container's lifecycle lock held. */
   /**
    * `run` without -d: attach before the container starts (nothing is missed), start it, pump
-   * its I/O until it exits or the user detaches; the exit code (undefined when detached).
+   * its I/O until it exits or the user detaches; the exit code (undefined when detached). A
+   * --rm container is removed here once it has exited: this process holds the monitor's exit
+   * lock meanwhile, so the monitor spawns no second berth to do it (unless this one dies first).
    */
   async runAttached(
     id: string,
     streams: AttachStreams,
     stdin: boolean,
   ): Promise<number | undefined> {
-    const { state } = await this.view(id);
+    const { record, state } = await this.view(id);
     if (state.status === 'running' || state.status === 'paused') {
       // already running (start -a of a running container): just attach
       const { detached } = await this.attach(id, streams);
       return detached ? undefined : ((await this.waitExit(id))?.exitCode ?? 0);
     }
+    if (!record.hostConfig.autoRemove) return this.startAttached(record.id, streams, stdin);
+    const exitLock = path.join(this.stateDir(record.id), 'exit.lock');
+    return withFileLock(exitLock, async () => {
+      const code = await this.startAttached(record.id, streams, stdin, exitLock);
+      if (code !== undefined)
+        await this.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
+      return code;
+    });
+  }
+
+  private async startAttached(
+    id: string,
+    streams: AttachStreams,
+    stdin: boolean,
+    exitLock?: string,
+  ): Promise<number | undefined> {
     let socket: Socket | undefined;
     try {
       await this.start(id, {
         stdin,
+        exitLock,
         attachFirst: async (p) => {
           socket = await connectAttach(p);
         },
@@ -155,7 +179,7 @@ export class ContainerService {
 
   private async startUnlocked(
     idOrName: string,
-    io: { stdin: boolean; attachFirst?: (socketPath: string) => Promise<void> } = { stdin: false },
+    io: StartIo = { stdin: false },
   ): Promise<ContainerView> {
     const { record, state } = await this.view(idOrName);
     if (state.status === 'running' || state.status === 'restarting') return { record, state };
@@ -183,6 +207,7 @@ export class ContainerService {
         healthcheck: record.config.Healthcheck,
         shell: record.config.Shell,
         attachFirst: io.attachFirst,
+        exitLock: io.exitLock,
         // the monitor itself unmounts and removes cgroups at the final exit; berth is called
         // back only to remove a --rm container (a Node process per exit is not free)
         exitCommand: record.hostConfig.autoRemove
@@ -304,7 +329,10 @@ export class ContainerService {
    * cgroups, record the exit, and remove the container if it was run with --rm. Idempotent;
    * the monitor runs it (through `berth container cleanup`), and stop/rm run it too.
    */
-  private async cleanupUnlocked(id: string, opts: { remove?: boolean } = {}): Promise<void> {
+  private async cleanupUnlocked(
+    id: string,
+    opts: { remove?: boolean; record?: boolean } = {},
+  ): Promise<void> {
     const record = await this.containers.get(id);
     if (!record) return;
     const state = await currentState(record, this.stateDir(id));
@@ -313,7 +341,7 @@ export class ContainerService {
     await this.runc.delete(id);
     await unmountRootfs(this.containers.dir(id));
     await this.removeCgroups(id);
-    if (record.state.status !== 'created') {
+    if (record.state.status !== 'created' && (opts.record ?? true)) {
       await this.containers.update(id, (r) => {
         r.state = { ...state };
       });
@@ -366,7 +394,8 @@ export class ContainerService {
       if (state.status === 'paused') await this.runc.resume(record.id).catch(() => undefined);
       await this.waitExit(record.id, 30_000);
     }
-    await this.cleanupUnlocked(record.id, { remove: false });
+    // no need to record the exit of a container about to be gone
+    await this.cleanupUnlocked(record.id, { remove: false, record: false });
     await this.destroy(record, opts.volumes ?? false);
     return record;
   }

@@ -29,6 +29,12 @@ export interface MonitorOptions {
   restart: RestartPolicy;
   cgroupPath: string;
   exitCommand?: string[];
+  /**
+   * A lock file held by a berth that removes the container itself after it exits (an attached
+   * `run --rm`): the monitor runs the exit command only once it gets the lock and the bundle is
+   * still there (the berth holding it died first).
+   */
+  exitLock?: string;
   /** The container's health check (Docker's config, durations in ns); none when absent or NONE. */
   healthcheck?: HealthcheckConfig;
   /** The container's SHELL for `CMD-SHELL` checks (default `/bin/sh -c`). */
@@ -150,6 +156,7 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
           '--exit-command',
           o.exitCommand[0]!,
           ...o.exitCommand.slice(1).flatMap((a) => ['--exit-arg', a]),
+          ...(o.exitLock ? ['--exit-lock', o.exitLock] : []),
         ]
       : []),
   ];

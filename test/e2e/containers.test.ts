@@ -780,3 +780,31 @@ test('concurrent berth commands on one container are safe: two starts make one m
   assert.ok(stop.code === 0 || /No such container/.test(stop.stderr), stop.stderr);
   assert.deepEqual(await leftovers(b, id), []);
 });
+
+test('run --rm: the attached berth removes the container; if it is killed, the monitor does', async (t) => {
+  const b = await berthWithContainers(t);
+  assert.equal(await b.ok(['run', '--rm', '--name', 'gone', 'busybox', 'echo', 'hi']), 'hi\n');
+  assert.equal(await b.ok(['ps', '-aq']), '', 'removed before berth run returned');
+
+  // the berth that would remove it dies (kill -9) while the container runs
+  const child = spawn(
+    berthBin,
+    ['run', '--rm', '--name', 'orphan', 'busybox', 'sh', '-c', 'echo ready; sleep 1'],
+    { env: { ...process.env, BERTH_ROOT: b.root, BERTH_RUNROOT: b.runroot } },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((r) => child.once('close', r));
+  await until('the container to be ready', () => Promise.resolve(out.includes('ready')));
+  const id = await inspect(b, 'orphan', '{{.Id}}');
+  child.kill('SIGKILL');
+  await exited;
+  await until('the monitor to remove it', async () => (await b.ok(['ps', '-aq'])) === '');
+  assert.deepEqual(await leftovers(b, id), []);
+  await until('its state directory to go', async () =>
+    fs.stat(path.join(b.runroot, id)).then(
+      () => false,
+      () => true,
+    ),
+  );
+});

@@ -127,11 +127,8 @@ export const containerRun: Command = {
       }
       throw new RunExit((e as Error).message, e instanceof StartError ? e.exitCode : 125);
     }
-    if (code === undefined) return 0; // detached with the detach keys
-    if (ctx.flags.bool('rm')) {
-      await engine.containers.remove(id, { force: true, volumes: true }).catch(() => undefined);
-    }
-    return code;
+    // detached with the detach keys; a --rm container that exited is removed already
+    return code ?? 0;
   },
 };
 

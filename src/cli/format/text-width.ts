@@ -91,13 +91,16 @@ export function runeWidth(ch: string): number {
   return isWide(ch.codePointAt(0)!) ? 2 : 1;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// made on first use: creating a Segmenter loads ICU's break rules (~15 ms), which most output,
+// plain ASCII, never needs
+let graphemes: Intl.Segmenter | undefined;
 
 /** Width of a string in terminal cells. */
 export function stringWidth(s: string): number {
   // Fast path: printable ASCII is one cell per character.
   if (/^[\x20-\x7e]*$/.test(s)) return s.length;
   let width = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(s)) {
     for (const ch of segment) {
       const w = runeWidth(ch);
