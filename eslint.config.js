@@ -8,17 +8,30 @@ const ioModules = [...io, ...io.map((m) => `node:${m}`)];
 const layer = (name) => [`**/${name}/*`, `../${name}`, `./${name}`];
 /** Layers each folder must not import (everything above it, and siblings it has no business with). */
 const forbidden = {
-  core: ['sys', 'archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
-  sys: ['archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
-  archive: ['content', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
-  content: ['archive', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
-  snapshot: ['image', 'runtime', 'volume', 'engine', 'cli'],
-  image: ['runtime', 'volume', 'engine', 'cli'],
+  core: [
+    'sys',
+    'archive',
+    'content',
+    'snapshot',
+    'image',
+    'runtime',
+    'volume',
+    'network',
+    'engine',
+    'cli',
+  ],
+  sys: ['archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'network', 'engine', 'cli'],
+  archive: ['content', 'snapshot', 'image', 'runtime', 'volume', 'network', 'engine', 'cli'],
+  content: ['archive', 'snapshot', 'image', 'runtime', 'volume', 'network', 'engine', 'cli'],
+  snapshot: ['image', 'runtime', 'volume', 'network', 'engine', 'cli'],
+  image: ['runtime', 'volume', 'network', 'engine', 'cli'],
   // the runtime knows nothing of networks or volumes: it gets a netns path and a list of mounts
-  runtime: ['volume', 'engine', 'cli'],
-  volume: ['archive', 'content', 'snapshot', 'image', 'runtime', 'engine', 'cli'],
+  runtime: ['volume', 'network', 'engine', 'cli'],
+  volume: ['archive', 'content', 'snapshot', 'image', 'runtime', 'network', 'engine', 'cli'],
+  // the network layer knows a container only as an ID and a namespace
+  network: ['archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
   engine: ['cli'],
-  cli: ['sys', 'archive', 'content', 'snapshot', 'image', 'runtime', 'volume'],
+  cli: ['sys', 'archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'network'],
 };
 
 export default tseslint.config(

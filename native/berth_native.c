@@ -1,6 +1,6 @@
 /*
  * berth_native: the few system calls Node.js does not expose (mknod, extended attributes on
- * links, flock, mount). Plain C against Node-API, synchronous, no dependencies.
+ * links, flock, mount, a new network namespace). Plain C against Node-API, synchronous, no dependencies.
  *
  * Failures throw an Error shaped like Node's own fs errors: `code` is the errno name
  * ('EEXIST'), `errno` the negative errno, `syscall`, `path` when there is one, and the message
@@ -11,7 +11,11 @@
 #include <node_api.h>
 #include <uv.h>
 
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +348,38 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * netnsCreate(path): a new, empty network namespace kept alive by a bind mount on `path` (a
+ * file created here; it must not exist), as `ip netns add` does. Namespaces belong to threads:
+ * this thread enters the new one only long enough to pin it, then returns to its own.
+ */
+static napi_value js_netns_create(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  const char *syscall = "open";
+  int err = 0, self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  int fd = self < 0 ? -1 : open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+  if (self < 0 || fd < 0) {
+    err = errno;
+  } else {
+    close(fd);
+    if (unshare(CLONE_NEWNET) != 0) {
+      err = errno, syscall = "unshare";
+    } else {
+      if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) != 0)
+        err = errno, syscall = "mount";
+      if (setns(self, CLONE_NEWNET) != 0) abort(); /* never run on in the wrong namespace */
+    }
+    if (err) unlink(path);
+  }
+  if (self >= 0) close(self);
+  if (err) throw_errno(env, err, syscall, path);
+  free(path);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
@@ -351,7 +387,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"mknod", js_mknod},         {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
       {"llistxattr", js_llistxattr}, {"flock", js_flock},         {"mount", js_mount},
-      {"umount2", js_umount2},
+      {"umount2", js_umount2},     {"netnsCreate", js_netns_create},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -8,10 +8,11 @@ import {
   containerCommand,
   type NetworkNamespace,
 } from '../core/container-spec.js';
-import { invalidArgument, noSuchImage, notImplemented } from '../core/errors.js';
+import { invalidArgument, noSuchImage } from '../core/errors.js';
 import { hostsFile, resolvConf } from '../core/etc-files.js';
 import { randomContainerName, validateContainerName } from '../core/names.js';
 import type { ImageConfig } from '../core/oci.js';
+import { parseExpose, portKey, type PortMapping } from '../core/port-spec.js';
 import { parseOciDocument } from '../core/oci-schema.js';
 import { resolveUser } from '../core/passwd.js';
 import { findImage } from '../image/store.js';
@@ -23,20 +24,36 @@ import type { VolumeStore } from '../volume/store.js';
 import type { CreateRequest } from './container-request.js';
 import { resolveMounts } from './container-mounts.js';
 import { mergeHealthcheck } from './commit-config.js';
+import type { NetworkService } from './networks.js';
 
 export interface CreateDeps {
   stores: Stores;
   containers: ContainerStore;
   volumes: VolumeStore;
+  networks: NetworkService;
 }
 
-/** The network namespace for a network mode (bridge networks arrive with the networking issue). */
-function networkNamespace(mode: string): NetworkNamespace {
-  if (mode === 'none' || mode === '' || mode === 'default') return { mode: 'none' };
+/**
+ * The network namespace for a network mode: none and host as they are; any other mode names a
+ * network (the default is `bridge`) joined through a namespace file made when it starts.
+ */
+function networkNamespace(mode: string, netnsPath: string): NetworkNamespace {
+  if (mode === 'none') return { mode: 'none' };
   if (mode === 'host') return { mode: 'host' };
-  throw notImplemented(
-    `network mode "${mode}" is not supported yet: use --network none or --network host`,
-  );
+  return { mode: 'path', path: netnsPath };
+}
+
+/** `-P`: every exposed port, published on a port the engine picks. */
+function publishAll(exposed: Record<string, unknown>): PortMapping[] {
+  return Object.keys(exposed).flatMap((key) => {
+    const e = parseExpose(key);
+    return Array.from({ length: e.portEnd - e.port + 1 }, (_, i) => ({
+      hostIp: '',
+      hostPort: 0,
+      containerPort: e.port + i,
+      protocol: e.protocol,
+    }));
+  });
 }
 
 async function readImageFile(lowers: string[], rel: string): Promise<string | undefined> {
@@ -57,7 +74,39 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
   const ic = imageConfig.config ?? {};
   const chainId = image.chainIds[image.chainIds.length - 1]!;
   const lowers = await d.stores.snapshots.lowerDirs(chainId);
-  const network = networkNamespace(req.hostConfig.networkMode);
+  const mode = ['', 'default'].includes(req.hostConfig.networkMode)
+    ? 'bridge'
+    : req.hostConfig.networkMode;
+  const joins =
+    mode === 'none' || mode === 'host'
+      ? []
+      : [{ network: mode, aliases: req.networkAliases ?? [], ipv4Address: req.ipv4Address }];
+  if (joins.length === 0 && ((req.networkAliases ?? []).length > 0 || req.ipv4Address))
+    throw invalidArgument(
+      'network-scoped alias is supported only for containers in user defined networks',
+    );
+  await d.networks.checkAttachments(joins);
+  if (joins.length > 0 && mode === 'bridge' && (req.networkAliases ?? []).length > 0)
+    throw invalidArgument(
+      'network-scoped alias is supported only for containers in user defined networks',
+    );
+  const exposed: NonNullable<ImageConfig['config']>['ExposedPorts'] & object = {
+    ...(ic.ExposedPorts ?? {}),
+  };
+  for (const spec of req.exposedPorts ?? []) {
+    const e = parseExpose(spec);
+    for (let p = e.port; p <= e.portEnd; p++) exposed[portKey(p, e.protocol)] = {};
+  }
+  const requested = req.hostConfig.portBindings ?? [];
+  for (const p of requested) exposed[portKey(p.containerPort, p.protocol)] = {};
+  const portBindings = [
+    ...requested,
+    ...(req.hostConfig.publishAllPorts ? publishAll(exposed) : []).filter(
+      (p) =>
+        !requested.some((r) => r.containerPort === p.containerPort && r.protocol === p.protocol),
+    ),
+  ];
+  if (mode === 'none' || mode === 'host') portBindings.length = 0; // Docker ignores them there
   const command = containerCommand(ic, req.entrypoint, req.cmd);
   const user = req.user ?? ic.User ?? '';
   const ids = user
@@ -69,6 +118,7 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
     : undefined;
 
   const id = randomBytes(32).toString('hex');
+  const network = networkNamespace(mode, d.networks.netnsPath(id));
   const hostname =
     req.hostname ||
     (network.mode === 'host'
@@ -177,6 +227,7 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
           AttachStdout: true,
           AttachStderr: true,
           Image: req.image,
+          ...(Object.keys(exposed).length > 0 ? { ExposedPorts: exposed } : {}),
           ...(req.stopSignal ? { StopSignal: req.stopSignal } : {}),
           ...(req.stopTimeout !== undefined ? { StopTimeout: req.stopTimeout } : {}),
           ...(req.healthcheck
@@ -186,7 +237,7 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
         hostConfig: {
           autoRemove: req.hostConfig.autoRemove,
           restartPolicy: req.hostConfig.restartPolicy,
-          networkMode: network.mode,
+          networkMode: mode,
           memory: req.hostConfig.memory,
           memorySwap: req.hostConfig.memorySwap,
           nanoCpus: req.hostConfig.nanoCpus,
@@ -207,8 +258,11 @@ export async function createContainer(d: CreateDeps, req: CreateRequest): Promis
           dns: req.hostConfig.dns,
           dnsSearch: req.hostConfig.dnsSearch,
           extraHosts: req.hostConfig.extraHosts,
+          portBindings,
+          publishAllPorts: req.hostConfig.publishAllPorts ?? false,
         },
         mounts: mounts.map((m) => m.point),
+        networks: joins,
         state: initialState(),
         startCount: 0,
       };

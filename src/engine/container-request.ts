@@ -4,7 +4,7 @@
  */
 import type { MountSpec, TmpfsSpec } from '../core/mount-spec.js';
 import type { HealthcheckConfig } from '../core/oci.js';
-import type { RestartPolicy } from '../runtime/container-record.js';
+import type { PortRequest, RestartPolicy } from '../runtime/container-record.js';
 
 export interface CreateRequest {
   name?: string;
@@ -25,6 +25,11 @@ export interface CreateRequest {
   stopSignal?: string;
   stopTimeout?: number;
   healthcheck?: HealthcheckConfig;
+  /** `--expose` (port/proto keys, added to the image's ExposedPorts). */
+  exposedPorts?: string[];
+  /** `--network-alias` and `--ip`, for the network of --network. */
+  networkAliases?: string[];
+  ipv4Address?: string;
   hostConfig: {
     autoRemove: boolean;
     restartPolicy: RestartPolicy;
@@ -50,5 +55,7 @@ export interface CreateRequest {
     dns: string[];
     dnsSearch: string[];
     extraHosts: string[];
+    portBindings?: PortRequest[];
+    publishAllPorts?: boolean;
   };
 }

@@ -23,6 +23,8 @@ import { attach, connectAttach, pump, type AttachStreams } from '../runtime/atta
 import type { Socket } from 'node:net';
 import type { VolumeStore } from '../volume/store.js';
 import { ANONYMOUS_LABEL } from './container-mounts.js';
+import { writeNetworkFiles } from './container-etc.js';
+import type { NetworkService } from './networks.js';
 
 /** A container start that failed the way Docker reports with 126 or 127. */
 export class StartError extends BerthError {
@@ -61,6 +63,7 @@ export class ContainerService {
     /** How to run berth itself (the monitor's exit command). */
     private readonly selfCommand: string[],
     private readonly root: string,
+    readonly networks: NetworkService,
   ) {
     this.runc = new Runc(path.join(runroot, 'runc'));
   }
@@ -127,9 +130,10 @@ export class ContainerService {
 
   /**
    * `run` without -d: attach before the container starts (nothing is missed), start it, pump
-   * its I/O until it exits or the user detaches; the exit code (undefined when detached). A
-   * --rm container is removed here once it has exited: this process holds the monitor's exit
-   * lock meanwhile, so the monitor spawns no second berth to do it (unless this one dies first).
+   * its I/O until it exits or the user detaches; the exit code (undefined when detached). What
+   * the monitor's exit command would do (remove a --rm container, take it off its networks) is
+   * done here once it has exited: this process holds the monitor's exit lock meanwhile, so the
+   * monitor spawns no second berth for it (unless this one dies first).
    */
   async runAttached(
     id: string,
@@ -142,12 +146,18 @@ export class ContainerService {
       const { detached } = await this.attach(id, streams);
       return detached ? undefined : ((await this.waitExit(id))?.exitCode ?? 0);
     }
-    if (!record.hostConfig.autoRemove) return this.startAttached(record.id, streams, stdin);
+    const autoRemove = record.hostConfig.autoRemove;
+    if (!autoRemove && (record.networks ?? []).length === 0)
+      return this.startAttached(record.id, streams, stdin);
     const exitLock = path.join(this.stateDir(record.id), 'exit.lock');
     return withFileLock(exitLock, async () => {
       const code = await this.startAttached(record.id, streams, stdin, exitLock);
-      if (code !== undefined)
-        await this.remove(record.id, { force: true, volumes: true }).catch(() => undefined);
+      if (code === undefined) return code;
+      await (
+        autoRemove
+          ? this.remove(record.id, { force: true, volumes: true })
+          : this.cleanup(record.id)
+      ).catch(() => undefined);
       return code;
     });
   }
@@ -188,8 +198,17 @@ export class ContainerService {
     // leftovers of the previous run (a container never started has none)
     if (record.startCount > 0) await this.cleanupUnlocked(record.id, { remove: false });
     const dir = this.containers.dir(record.id);
+    const joins = record.networks ?? [];
     await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
     try {
+      if (joins.length > 0) {
+        const joined = await this.networks.attach(
+          { id: record.id, name: record.name, hostname: record.config.Hostname },
+          joins,
+          record.hostConfig.portBindings ?? [],
+        );
+        await writeNetworkFiles(dir, record, joined);
+      }
       await this.copyUpVolumes(record);
       const pid = await startMonitor({
         id: record.id,
@@ -209,19 +228,21 @@ export class ContainerService {
         attachFirst: io.attachFirst,
         exitLock: io.exitLock,
         // the monitor itself unmounts and removes cgroups at the final exit; berth is called
-        // back only to remove a --rm container (a Node process per exit is not free)
-        exitCommand: record.hostConfig.autoRemove
-          ? [
-              ...this.selfCommand,
-              '--root',
-              this.root,
-              '--runroot',
-              this.runroot,
-              'container',
-              'cleanup',
-              record.id,
-            ]
-          : undefined,
+        // back only to remove a --rm container or to take it off its networks (a Node process
+        // per exit is not free)
+        exitCommand:
+          record.hostConfig.autoRemove || joins.length > 0
+            ? [
+                ...this.selfCommand,
+                '--root',
+                this.root,
+                '--runroot',
+                this.runroot,
+                'container',
+                'cleanup',
+                record.id,
+              ]
+            : undefined,
       });
       const updated = await this.containers.update(record.id, (r) => {
         r.state = {
@@ -239,6 +260,7 @@ export class ContainerService {
     } catch (e) {
       await unmountRootfs(dir);
       await this.removeCgroups(record.id);
+      await this.networks.detach(record.id).catch(() => undefined);
       const message = (e as Error).message;
       const exitCode = /executable file not found|no such file or directory/.test(message)
         ? 127
@@ -341,6 +363,7 @@ export class ContainerService {
     await this.runc.delete(id);
     await unmountRootfs(this.containers.dir(id));
     await this.removeCgroups(id);
+    if ((record.networks ?? []).length > 0) await this.networks.detach(id);
     if (record.state.status !== 'created' && (opts.record ?? true)) {
       await this.containers.update(id, (r) => {
         r.state = { ...state };

@@ -2,6 +2,7 @@
  * The engine: one object whose methods are berth's operations. The CLI and (later) the API
  * server translate to and from these calls and nothing else.
  */
+import { NetworkService } from './networks.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -118,6 +119,7 @@ export class Engine {
   readonly platform: Platform;
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
+  readonly networks: NetworkService;
   readonly runroot: string;
   private readonly volumeStore: VolumeStore;
 
@@ -128,6 +130,7 @@ export class Engine {
     const containerStore = new ContainerStore(path.join(opts.root, 'containers'));
     this.volumeStore = new VolumeStore(path.join(opts.root, 'volumes'));
     this.volumes = new VolumeService(this.volumeStore, containerStore);
+    this.networks = new NetworkService(opts.root, this.runroot);
     this.containers = new ContainerService(
       this.stores,
       containerStore,
@@ -135,13 +138,19 @@ export class Engine {
       this.runroot,
       opts.selfCommand ?? [process.execPath, process.argv[1]!],
       opts.root,
+      this.networks,
     );
   }
 
   /** `create`: a container from an image, ready to start. */
   async createContainer(req: CreateRequest): Promise<ContainerRecord> {
     return createContainer(
-      { stores: this.stores, containers: this.containers.containers, volumes: this.volumeStore },
+      {
+        stores: this.stores,
+        containers: this.containers.containers,
+        volumes: this.volumeStore,
+        networks: this.networks,
+      },
       req,
     );
   }

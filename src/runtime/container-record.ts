@@ -1,6 +1,7 @@
 /** What berth stores about a container (camelCase; Docker's shapes are made at the edge). */
 import type { Digest } from '../core/digest.js';
 import type { ContainerConfig } from '../core/oci.js';
+import type { PortMapping } from '../core/port-spec.js';
 
 export type ContainerStatus =
   'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -21,6 +22,16 @@ export interface MountPoint {
   driver?: string;
   /** Options for tmpfs (`size=…,mode=…`). */
   options?: string[];
+}
+
+/** A published port as asked for (`-p`); the host port may be 0 (any) or a range. */
+export type PortRequest = PortMapping;
+
+/** One network the container joins when it starts (Docker's EndpointsConfig). */
+export interface NetworkJoin {
+  network: string;
+  aliases: string[];
+  ipv4Address?: string;
 }
 
 /** Docker's HostConfig subset berth supports. */
@@ -46,6 +57,9 @@ export interface HostConfig {
   dns: string[];
   dnsSearch: string[];
   extraHosts: string[];
+  /** `-p`, and with `-P` the image's EXPOSE (resolved at create). */
+  portBindings?: PortRequest[];
+  publishAllPorts?: boolean;
 }
 
 /** One health check result (Docker's HealthcheckResult). */
@@ -102,6 +116,8 @@ export interface ContainerRecord {
   };
   hostConfig: HostConfig;
   mounts: MountPoint[];
+  /** Bridge or macvlan networks (none for `none` and `host`); the first is the primary one. */
+  networks?: NetworkJoin[];
   state: ContainerState;
   /** Incremented on every start. */
   startCount: number;

@@ -25,6 +25,7 @@ interface NativeAddon {
   flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
+  netnsCreate(path: string): void;
 }
 
 const RELATIVE = path.join('native', 'build', 'Release', 'berth_native.node');
@@ -125,4 +126,12 @@ export function mount(
 /** umount2(2). */
 export function umount2(target: string, flags = 0): void {
   load().umount2(target, flags);
+}
+
+/**
+ * Creates a new, empty network namespace pinned by a bind mount on `path` (created here; it
+ * must not exist), as `ip netns add` does. Undo with umount2(path, MNT_DETACH) and unlink.
+ */
+export function netnsCreate(path: string): void {
+  load().netnsCreate(path);
 }

@@ -18,6 +18,7 @@ import {
   parseUlimit,
 } from '../../core/run-options.js';
 import type { CreateRequest } from '../../engine/container-request.js';
+import { parsePublish } from '../../core/port-spec.js';
 import { keyValues, type Flags, type FlagSpec } from '../flags.js';
 
 export const createFlags: FlagSpec[] = [
@@ -103,9 +104,28 @@ export const createFlags: FlagSpec[] = [
     name: 'network',
     type: 'string',
     valueName: 'network',
-    description: 'Connect a container to a network (none, host)',
-    default: 'none',
+    description: 'Connect a container to a network',
+    default: 'default',
   },
+  {
+    name: 'network-alias',
+    type: 'list',
+    description: 'Add network-scoped alias for the container',
+  },
+  { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
+  {
+    name: 'publish',
+    short: 'p',
+    type: 'list',
+    description: "Publish a container's port(s) to the host",
+  },
+  {
+    name: 'publish-all',
+    short: 'P',
+    type: 'bool',
+    description: 'Publish all exposed ports to random ports',
+  },
+  { name: 'expose', type: 'list', description: 'Expose a port or a range of ports' },
   {
     name: 'no-healthcheck',
     type: 'bool',
@@ -193,6 +213,9 @@ export function createRequest(flags: Flags, args: string[]): CreateRequest {
     // closing stdin on the client's EOF matters for pipes; a TTY session is left with the detach keys
     stdinOnce: interactive && !flags.bool('detach') && !tty,
     stopSignal: flags.string('stop-signal'),
+    exposedPorts: flags.list('expose'),
+    networkAliases: flags.list('network-alias'),
+    ipv4Address: flags.string('ip'),
     stopTimeout: flags.int('stop-timeout'),
     healthcheck: health
       ? flags.bool('no-healthcheck')
@@ -235,6 +258,8 @@ export function createRequest(flags: Flags, args: string[]): CreateRequest {
       dns: flags.list('dns'),
       dnsSearch: flags.list('dns-search'),
       extraHosts: flags.list('add-host'),
+      portBindings: flags.list('publish').flatMap((p) => parsePublish(p)),
+      publishAllPorts: flags.bool('publish-all'),
     },
   };
 }
