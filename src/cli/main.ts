@@ -60,6 +60,7 @@ function commandHelp(c: Command): string {
 const groups: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  network: 'Manage networks',
   system: 'Manage berth',
   volume: 'Manage volumes',
 };

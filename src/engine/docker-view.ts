@@ -2,6 +2,7 @@
  * Docker's JSON shapes (PascalCase) for what berth stores, shared by `inspect` and the API so
  * the two can never disagree.
  */
+import { portBindingsJson } from '../core/port-spec.js';
 import type { ContainerConfig } from '../core/oci.js';
 import type { ContainerView } from './containers.js';
 import type { ImageDetails } from './engine.js';
@@ -63,7 +64,10 @@ export function dockerImageInspect(d: ImageDetails) {
 }
 
 /** `docker container inspect`'s document. */
-export function dockerContainerInspect(v: ContainerView, paths: { dir: string; logPath: string }) {
+export function dockerContainerInspect(
+  v: ContainerView,
+  paths: { dir: string; logPath: string; networkSettings: unknown },
+) {
   const { record: r, state: s } = v;
   const status = s.status;
   return {
@@ -120,6 +124,8 @@ export function dockerContainerInspect(v: ContainerView, paths: { dir: string; l
         },
       },
       NetworkMode: r.hostConfig.networkMode,
+      PortBindings: portBindingsJson(r.hostConfig.portBindings ?? []),
+      PublishAllPorts: r.hostConfig.publishAllPorts ?? false,
       RestartPolicy: {
         Name: r.hostConfig.restartPolicy.name,
         MaximumRetryCount: r.hostConfig.restartPolicy.maximumRetryCount,
@@ -172,24 +178,6 @@ export function dockerContainerInspect(v: ContainerView, paths: { dir: string; l
       AttachStderr: r.config.AttachStderr,
       Image: r.config.Image,
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      Ports: {},
-      SandboxKey: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      MacAddress: '',
-      Networks: {
-        [r.hostConfig.networkMode]: {
-          NetworkID: r.hostConfig.networkMode,
-          Gateway: '',
-          IPAddress: '',
-          IPPrefixLen: 0,
-          MacAddress: '',
-        },
-      },
-    },
+    NetworkSettings: paths.networkSettings,
   };
 }

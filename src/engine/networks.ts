@@ -352,6 +352,18 @@ export class NetworkService {
       .map((n) => ({ network: n, endpoint: n.endpoints[containerId] as Joined['endpoint'] }));
   }
 
+  /** Every running container's endpoints, by container ID (for listings). */
+  async endpointsByContainer(): Promise<Map<string, Joined[]>> {
+    const out = new Map<string, Joined[]>();
+    for (const network of await this.store.list())
+      for (const e of Object.values(network.endpoints)) {
+        const list = out.get(e.containerId) ?? [];
+        list.push({ network, endpoint: e as Joined['endpoint'] });
+        out.set(e.containerId, list);
+      }
+    return out;
+  }
+
   /** A network gets its first container: its bridge (and, for `bridge`, its subnet). */
   private async activate(n: NetworkRecord): Promise<void> {
     await withFileLock(HOST_LOCK, async () => {

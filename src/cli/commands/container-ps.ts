@@ -1,4 +1,5 @@
 /** `berth ps` / `berth container ls`. */
+import { portsColumn } from '../../engine/network-view.js';
 import { containerMatches } from '../../engine/container-filters.js';
 import type { ContainerView } from '../../engine/containers.js';
 import type { Command } from '../command.js';
@@ -108,6 +109,7 @@ export const containerList: Command = {
     const sizes = ctx.flags.bool('size')
       ? await Promise.all(views.map((v) => engine.containerSize(v.record.id)))
       : [];
+    const joined = await engine.networks.endpointsByContainer();
     const rows = views.map((v, i) => {
       const cmd = [...(v.record.config.Entrypoint ?? []), ...(v.record.config.Cmd ?? [])].join(' ');
       return {
@@ -118,7 +120,7 @@ export const containerList: Command = {
         RunningFor: since(v.record.created),
         Status: statusText(v),
         State: v.state.status,
-        Ports: '',
+        Ports: portsColumn(v.record, joined.get(v.record.id) ?? []),
         Names: v.record.name,
         Labels: Object.entries(v.record.config.Labels ?? {})
           .map(([k, val]) => `${k}=${val}`)

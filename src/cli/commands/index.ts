@@ -33,6 +33,13 @@ import {
   containerTopCommand,
 } from './container-info.js';
 import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
+import {
+  networkCreate,
+  networkInspect,
+  networkList,
+  networkPrune,
+  networkRemove,
+} from './network.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
@@ -71,6 +78,11 @@ export const commands: Command[] = [
   imageRemove,
   imageSave,
   imageTag,
+  networkCreate,
+  networkInspect,
+  networkList,
+  networkPrune,
+  networkRemove,
   systemCheck,
   systemDf,
   versionCommand,

@@ -1,6 +1,7 @@
 /** `berth inspect`, `berth container inspect`, `berth image inspect`: Docker's documents. */
 import { invalidArgument, isBerthError } from '../../core/errors.js';
 import { dockerContainerInspect, dockerImageInspect } from '../../engine/docker-view.js';
+import { dockerNetworkSettings } from '../../engine/network-view.js';
 import type { Command, Context } from '../command.js';
 import { printDocuments } from '../output.js';
 
@@ -18,6 +19,11 @@ async function inspectDocs(ctx: Context, type: 'container' | 'image' | undefined
             ...dockerContainerInspect(v, {
               dir: engine.containers.containers.dir(v.record.id),
               logPath: engine.containers.logPath(v.record.id),
+              networkSettings: dockerNetworkSettings(
+                v.record,
+                await engine.networks.endpointsOf(v.record.id),
+                engine.networks.netnsPath(v.record.id),
+              ),
             }),
             // -s: Docker's SizeRw and SizeRootFs
             ...(ctx.flags.bool('size')

@@ -1,0 +1,179 @@
+/** `berth network create|ls|inspect|rm|prune|connect|disconnect`. */
+import { dockerNetwork } from '../../engine/network-view.js';
+import type { Command } from '../command.js';
+import { keyValues } from '../flags.js';
+import { printDocuments, renderRows } from '../output.js';
+import { confirmPrune, pruneFlags } from '../prune.js';
+
+export const networkCreate: Command = {
+  path: ['network', 'create'],
+  usage: '[OPTIONS] NETWORK',
+  summary: 'Create a network',
+  args: { min: 1, max: 1 },
+  flags: [
+    {
+      name: 'driver',
+      short: 'd',
+      type: 'string',
+      description: 'Driver to manage the Network',
+      default: 'bridge',
+    },
+    { name: 'gateway', type: 'string', description: 'IPv4 Gateway for the master subnet' },
+    { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
+    {
+      name: 'ip-range',
+      type: 'string',
+      description: 'Allocate container ip from a sub-range',
+    },
+    { name: 'label', type: 'list', description: 'Set metadata on a network' },
+    {
+      name: 'opt',
+      short: 'o',
+      type: 'list',
+      valueName: 'map',
+      description: 'Set driver specific options',
+    },
+    {
+      name: 'subnet',
+      type: 'string',
+      description: 'Subnet in CIDR format that represents a network segment',
+    },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const n = await engine.networks.create({
+      name: ctx.args[0]!,
+      driver: ctx.flags.string('driver'),
+      subnet: ctx.flags.string('subnet'),
+      gateway: ctx.flags.string('gateway'),
+      ipRange: ctx.flags.string('ip-range'),
+      internal: ctx.flags.bool('internal'),
+      labels: keyValues(ctx.flags.list('label')),
+      options: keyValues(ctx.flags.list('opt')),
+    });
+    ctx.out(n.id);
+  },
+};
+
+export const networkList: Command = {
+  path: ['network', 'ls'],
+  aliases: [['network', 'list']],
+  usage: '[OPTIONS]',
+  summary: 'List networks',
+  args: { max: 0 },
+  flags: [
+    { name: 'format', type: 'string', description: 'Format output using a custom template' },
+    { name: 'no-trunc', type: 'bool', description: 'Do not truncate the output' },
+    { name: 'quiet', short: 'q', type: 'bool', description: 'Only display network IDs' },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const nets = await engine.networks.list();
+    const id = (s: string) => (ctx.flags.bool('no-trunc') ? s : s.slice(0, 12));
+    if (ctx.flags.bool('quiet')) {
+      for (const n of nets) ctx.out(id(n.id));
+      return;
+    }
+    const rows = nets.map((n) => ({
+      ID: id(n.id),
+      Name: n.name,
+      Driver: n.driver,
+      Scope: 'local',
+      IPv6: 'false',
+      Internal: String(n.internal),
+      Labels: Object.entries(n.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      CreatedAt: n.created,
+    }));
+    const headers = {
+      ID: 'NETWORK ID',
+      Name: 'NAME',
+      Driver: 'DRIVER',
+      Scope: 'SCOPE',
+      IPv6: 'IPV6',
+      Internal: 'INTERNAL',
+      Labels: 'LABELS',
+      CreatedAt: 'CREATED AT',
+    };
+    ctx.stdout.write(
+      renderRows(
+        rows,
+        ctx.flags.string('format'),
+        'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
+        headers,
+      ),
+    );
+  },
+};
+
+export const networkInspect: Command = {
+  path: ['network', 'inspect'],
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  summary: 'Display detailed information on one or more networks',
+  args: { min: 1 },
+  flags: [
+    {
+      name: 'format',
+      short: 'f',
+      type: 'string',
+      description: 'Format output using a custom template',
+    },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const docs: unknown[] = [];
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        docs.push(dockerNetwork(await engine.networks.inspect(name)));
+      } catch (e) {
+        ctx.err(`Error response from daemon: ${(e as Error).message}`);
+        failed = true;
+      }
+    }
+    printDocuments(ctx.out, docs, ctx.flags.string('format'));
+    return failed ? 1 : 0;
+  },
+};
+
+export const networkRemove: Command = {
+  path: ['network', 'rm'],
+  aliases: [['network', 'remove']],
+  usage: 'NETWORK [NETWORK...]',
+  summary: 'Remove one or more networks',
+  args: { min: 1 },
+  flags: [],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    let failed = false;
+    for (const name of ctx.args) {
+      try {
+        await engine.networks.remove(name);
+        ctx.out(name);
+      } catch (e) {
+        ctx.err(`Error response from daemon: ${(e as Error).message}`);
+        failed = true;
+      }
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+export const networkPrune: Command = {
+  path: ['network', 'prune'],
+  usage: '[OPTIONS]',
+  summary: 'Remove all unused networks',
+  args: { max: 0 },
+  flags: pruneFlags,
+  async run(ctx) {
+    if (!(await confirmPrune(ctx, 'all custom networks not used by at least one container')))
+      return;
+    const engine = await ctx.engine();
+    const gone = await engine.networks.prune();
+    if (gone.length > 0) {
+      ctx.out('Deleted Networks:');
+      for (const n of gone) ctx.out(n.name);
+    }
+  },
+};
