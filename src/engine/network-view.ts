@@ -1,5 +1,5 @@
 /** Docker's JSON for networks (`network inspect`) and a container's NetworkSettings. */
-import { formatPortsColumn, portKey, type PortProtocol } from '../core/port-spec.js';
+import { formatPortsColumn, portKey } from '../core/port-spec.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
 import type { NetworkRecord } from '../network/store.js';
 import type { Joined } from './networks.js';
@@ -55,7 +55,7 @@ export function dockerPorts(r: ContainerRecord, joined: Joined[]) {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const key of Object.keys(r.config.ExposedPorts ?? {})) out[key] = null;
   for (const p of joined[0]?.endpoint.ports ?? []) {
-    const key = portKey(p.containerPort, p.protocol as PortProtocol);
+    const key = portKey(p.containerPort, p.protocol);
     (out[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   }
   return out;

@@ -1,0 +1,235 @@
+/**
+ * Networking end to end: real bridges, veths, namespaces, nftables and aardvark-dns. Traffic
+ * goes only to loopback and to container addresses in namespaces these tests create.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { test } from 'node:test';
+import { berthWithContainers, runCommand } from '../helpers.js';
+
+type B = Awaited<ReturnType<typeof berthWithContainers>>;
+
+/** Remove this test's networks, and check nothing of them is left on the host. */
+async function withNetworks(t: Parameters<typeof berthWithContainers>[0]) {
+  const b = await berthWithContainers(t);
+  t.after(async () => {
+    const ids = (await b.berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await b.berth(['rm', '-f', ...ids]);
+    await b.berth(['network', 'prune', '-f']);
+  });
+  return b;
+}
+
+/** Devices, nft tables and DNS servers of a root (all gone when it has no running container). */
+async function hostLeftovers(b: B): Promise<string[]> {
+  const found: string[] = [];
+  const devices = await fs.readdir('/sys/class/net');
+  const nets = (await b.ok(['network', 'ls', '-q', '--no-trunc'])).split('\n').filter(Boolean);
+  for (const id of nets) if (devices.includes(`br-${id.slice(0, 12)}`)) found.push(`bridge ${id}`);
+  const bridge = JSON.parse(await b.ok(['network', 'inspect', 'bridge']))[0].Id as string;
+  void bridge;
+  const tables = (await runCommand('nft', ['list', 'tables'])).stdout;
+  const ours = /table ip (berth_\w+)/g;
+  for (const m of tables.matchAll(ours)) {
+    // only ours: a table that names one of our devices
+    const listing = (await runCommand('nft', ['list', 'table', 'ip', m[1]!])).stdout;
+    if (nets.some((id) => listing.includes(`br-${id.slice(0, 12)}`))) found.push(`nft ${m[1]}`);
+  }
+  const dns = await fs.readdir(`${b.runroot}/dns`).catch(() => [] as string[]);
+  if (dns.length > 0) found.push('dns');
+  return found;
+}
+
+async function get(port: number, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host, timeout: 5000 });
+    let data = '';
+    s.on('connect', () => s.write(`GET / HTTP/1.0\r\nHost: x\r\n\r\n`));
+    s.on('data', (d: Buffer) => (data += d.toString()));
+    s.on('end', () => resolve(data));
+    s.on('timeout', () => s.destroy(new Error('timeout')));
+    s.on('error', reject);
+  });
+}
+
+async function retry<T>(fn: () => Promise<T>, tries = 50): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+test('run -p 8080:80: a busybox httpd answers on 127.0.0.1; inspect and ps show the binding', async (t) => {
+  const b = await withNetworks(t);
+  const www = await fs.mkdtemp('/tmp/berth-www-');
+  t.after(() => fs.rm(www, { recursive: true, force: true }));
+  await fs.writeFile(`${www}/index.html`, 'hello from berth\n');
+  const port = 18080 + Math.floor(Math.random() * 1000);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'web',
+    '-p',
+    `${port}:80`,
+    '-v',
+    `${www}:/www`,
+    'busybox',
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/www',
+  ]);
+  const reply = await retry(() => get(port));
+  assert.match(reply, /hello from berth/);
+  assert.equal(
+    await b.ok(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'web']),
+    `{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"${port}"}]}\n`,
+  );
+  assert.match(
+    await b.ok(['ps', '--format', '{{.Ports}}']),
+    new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`),
+  );
+  // the port is taken now: a second container gets Docker's error and leaves nothing behind
+  const clash = await b.berth([
+    'run',
+    '-d',
+    '--name',
+    'web2',
+    '-p',
+    `${port}:80`,
+    'busybox',
+    'true',
+  ]);
+  assert.notEqual(clash.code, 0);
+  assert.match(
+    clash.stderr,
+    new RegExp(`Bind for 0.0.0.0:${port} failed: port is already allocated`),
+  );
+  assert.match(
+    await b.ok(['ps', '-a', '--format', '{{.Names}} {{.State}}']),
+    /web2 (created|exited)/,
+  );
+  await b.ok(['rm', '-f', 'web', 'web2']);
+  await assert.rejects(get(port), 'nothing answers once the container is gone');
+  assert.deepEqual(await hostLeftovers(b), []);
+});
+
+test('user network: web reaches db by name and alias; on the default bridge only the IP works', async (t) => {
+  const b = await withNetworks(t);
+  await b.ok(['network', 'create', 'app-net']);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'db',
+    '--network',
+    'app-net',
+    '--network-alias',
+    'database',
+    'busybox',
+    'sleep',
+    '60',
+  ]);
+  const dbIp = (
+    await b.ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "app-net").IPAddress}}', 'db'])
+  ).trim();
+  assert.match(dbIp, /^\d+\.\d+\.\d+\.\d+$/);
+  const out = await b.ok([
+    'run',
+    '--rm',
+    '--name',
+    'web',
+    '--network',
+    'app-net',
+    'busybox',
+    'sh',
+    '-c',
+    'nslookup db; nslookup database; ping -c1 -W2 db >/dev/null && echo reached',
+  ]);
+  assert.equal(
+    (out.match(new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}`, 'g')) ?? []).length,
+    2,
+    out,
+  );
+  assert.match(out, /reached/);
+
+  await b.ok(['run', '-d', '--name', 'plain', 'busybox', 'sleep', '60']);
+  const plainIp = (await b.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'plain'])).trim();
+  const onBridge = await b.berth([
+    'run',
+    '--rm',
+    'busybox',
+    'sh',
+    '-c',
+    `nslookup plain >/dev/null 2>&1 && echo resolved; ping -c1 -W2 ${plainIp} >/dev/null && echo ip-works`,
+  ]);
+  assert.doesNotMatch(onBridge.stdout, /resolved/);
+  assert.match(onBridge.stdout, /ip-works/);
+
+  const inspect = JSON.parse(await b.ok(['network', 'inspect', 'app-net']))[0];
+  assert.equal(Object.keys(inspect.Containers).length, 1);
+  assert.equal(inspect.IPAM.Config[0].Gateway.split('.').length, 4);
+  const refused = await b.berth(['network', 'rm', 'app-net']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /has active endpoints/);
+  await b.ok(['rm', '-f', 'db', 'plain']);
+  assert.equal(await b.ok(['network', 'rm', 'app-net']), 'app-net\n');
+  assert.deepEqual(await hostLeftovers(b), []);
+});
+
+test('--network host sees the host interfaces, none only lo; bad input is refused cleanly', async (t) => {
+  const b = await withNetworks(t);
+  const lo = await b.ok(['run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net']);
+  assert.equal(lo, 'lo\n');
+  const host = await b.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']);
+  assert.deepEqual(host.trim().split(/\s+/).sort(), (await fs.readdir('/sys/class/net')).sort());
+
+  const unknown = await b.berth(['run', '--rm', '--network', 'nope', 'busybox', 'true']);
+  assert.equal(unknown.code, 125);
+  assert.match(unknown.stderr, /network nope not found/);
+  const badPort = await b.berth(['run', '--rm', '-p', '80:abc', 'busybox', 'true']);
+  assert.equal(badPort.code, 125);
+  assert.match(badPort.stderr, /invalid containerPort: abc/);
+  await b.ok(['network', 'create', '--subnet', '10.213.0.0/24', 'small']);
+  const overlap = await b.berth(['network', 'create', '--subnet', '10.213.0.0/16', 'big']);
+  assert.equal(overlap.code, 1);
+  assert.match(overlap.stderr, /Pool overlaps/);
+  const badIp = await b.berth([
+    'run',
+    '--rm',
+    '--network',
+    'small',
+    '--ip',
+    '10.99.0.5',
+    'busybox',
+    'true',
+  ]);
+  assert.equal(badIp.code, 125);
+  assert.match(badIp.stderr, /no configured subnet or ip-range contain the IP address 10.99.0.5/);
+  const fixed = await b.ok([
+    'run',
+    '--rm',
+    '--network',
+    'small',
+    '--ip',
+    '10.213.0.77',
+    'busybox',
+    'ip',
+    '-4',
+    '-o',
+    'addr',
+    'show',
+    'eth0',
+  ]);
+  assert.match(fixed, /10\.213\.0\.77\/24/);
+  assert.equal(await b.ok(['ps', '-aq']), '', 'nothing half-created');
+  assert.deepEqual(await hostLeftovers(b), []);
+});
