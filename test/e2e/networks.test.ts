@@ -27,8 +27,6 @@ async function hostLeftovers(b: B): Promise<string[]> {
   const devices = await fs.readdir('/sys/class/net');
   const nets = (await b.ok(['network', 'ls', '-q', '--no-trunc'])).split('\n').filter(Boolean);
   for (const id of nets) if (devices.includes(`br-${id.slice(0, 12)}`)) found.push(`bridge ${id}`);
-  const bridge = JSON.parse(await b.ok(['network', 'inspect', 'bridge']))[0].Id as string;
-  void bridge;
   const tables = (await runCommand('nft', ['list', 'tables'])).stdout;
   const ours = /table ip (berth_\w+)/g;
   for (const m of tables.matchAll(ours)) {
@@ -174,7 +172,12 @@ test('user network: web reaches db by name and alias; on the default bridge only
   assert.doesNotMatch(onBridge.stdout, /resolved/);
   assert.match(onBridge.stdout, /ip-works/);
 
-  const inspect = JSON.parse(await b.ok(['network', 'inspect', 'app-net']))[0];
+  const inspect = (
+    JSON.parse(await b.ok(['network', 'inspect', 'app-net'])) as {
+      Containers: Record<string, unknown>;
+      IPAM: { Config: { Gateway: string }[] };
+    }[]
+  )[0]!;
   assert.equal(Object.keys(inspect.Containers).length, 1);
   assert.equal(inspect.IPAM.Config[0].Gateway.split('.').length, 4);
   const refused = await b.berth(['network', 'rm', 'app-net']);
