@@ -7,9 +7,11 @@ export DEBIAN_FRONTEND=noninteractive
 
 # runc: the OCI runtime; tini: --init; busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
 # wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon;
-# procps: `berth top` runs the host's ps; iproute2: tests compare network namespaces
+# procps: `berth top` runs the host's ps; iproute2 (ip), util-linux (nsenter), nftables,
+# iptables: bridges, veths, NAT and published ports; aardvark-dns: names on user networks
 need=()
-for p in runc tini busybox-static procps iproute2 skopeo umoci zstd make; do
+for p in runc tini busybox-static procps iproute2 util-linux nftables iptables aardvark-dns \
+  skopeo umoci zstd make; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

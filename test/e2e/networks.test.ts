@@ -179,7 +179,7 @@ test('user network: web reaches db by name and alias; on the default bridge only
     }[]
   )[0]!;
   assert.equal(Object.keys(inspect.Containers).length, 1);
-  assert.equal(inspect.IPAM.Config[0].Gateway.split('.').length, 4);
+  assert.equal(inspect.IPAM.Config[0]!.Gateway.split('.').length, 4);
   const refused = await b.berth(['network', 'rm', 'app-net']);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /has active endpoints/);
