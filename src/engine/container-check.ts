@@ -1,7 +1,8 @@
 /**
  * The container half of `system check`: what crashed monitors and killed berth processes leave
  * behind — root file systems still mounted, runc containers and cgroups nobody supervises,
- * runtime directories of removed containers — found and cleaned up.
+ * runtime directories of removed containers, network endpoints, namespaces and bridges of
+ * containers that no longer run — found and cleaned up.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -87,6 +88,7 @@ export async function checkContainers(
       }
     }
   });
+  for (const problem of await s.networks.check(live, opts.repair)) found(problem);
   for (const cg of await cgroupDirs()) {
     if (live.has(path.basename(cg))) continue;
     // cgroups are host-wide: one with processes, or made moments ago, may be another state

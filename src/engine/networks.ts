@@ -364,6 +364,43 @@ export class NetworkService {
     return out;
   }
 
+  /**
+   * `system check`: endpoints of containers that are not running (a monitor or berth killed
+   * mid-way), namespace files nobody uses, bridges of networks without containers, and the
+   * firewall and DNS rebuilt from what is left. Returns what was found.
+   */
+  async check(live: ReadonlySet<string>, repair: boolean): Promise<string[]> {
+    const found: string[] = [];
+    for (const n of await this.store.list())
+      for (const id of Object.keys(n.endpoints))
+        if (!live.has(id)) {
+          found.push(
+            `network ${n.name} still has an endpoint of container ${id}, which is not running`,
+          );
+          if (repair) await this.detach(id);
+        }
+    const dir = path.dirname(this.netnsPath('x'));
+    for (const f of await fs.readdir(dir).catch(() => [] as string[]))
+      if (!live.has(f)) {
+        found.push(`network namespace of a container that is not running: ${path.join(dir, f)}`);
+        if (repair) await removeNetns(path.join(dir, f));
+      }
+    await this.store.locked(async () => {
+      for (const n of await this.store.list())
+        if (
+          n.driver === 'bridge' &&
+          Object.keys(n.endpoints).length === 0 &&
+          n.device &&
+          linkExists(n.device)
+        ) {
+          found.push(`bridge ${n.device} of network ${n.name}, which has no containers`);
+          if (repair) await this.deactivate(n);
+        }
+      if (repair) await this.syncHost();
+    });
+    return found;
+  }
+
   /** A network gets its first container: its bridge (and, for `bridge`, its subnet). */
   private async activate(n: NetworkRecord): Promise<void> {
     await withFileLock(HOST_LOCK, async () => {

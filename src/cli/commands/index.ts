@@ -34,6 +34,7 @@ import {
 } from './container-info.js';
 import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
 import {
+  containerPort,
   networkCreate,
   networkInspect,
   networkList,
@@ -78,6 +79,7 @@ export const commands: Command[] = [
   imageRemove,
   imageSave,
   imageTag,
+  containerPort,
   networkCreate,
   networkInspect,
   networkList,

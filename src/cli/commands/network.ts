@@ -177,3 +177,31 @@ export const networkPrune: Command = {
     }
   },
 };
+
+export const containerPort: Command = {
+  path: ['container', 'port'],
+  aliases: [['port']],
+  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  summary: 'List port mappings or a specific mapping for the container',
+  args: { min: 1, max: 2 },
+  flags: [],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const { record } = await engine.containers.view(ctx.args[0]!);
+    const ports = (await engine.networks.endpointsOf(record.id))[0]?.endpoint.ports ?? [];
+    const want = ctx.args[1];
+    if (want === undefined) {
+      for (const p of ports)
+        ctx.out(`${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`);
+      return 0;
+    }
+    const [port, proto = 'tcp'] = want.split('/');
+    const hits = ports.filter((p) => String(p.containerPort) === port && p.protocol === proto);
+    if (hits.length === 0) {
+      ctx.err(`Error: No public port '${port}/${proto}' published for ${ctx.args[0]}`);
+      return 1;
+    }
+    for (const p of hits) ctx.out(`${p.hostIp}:${p.hostPort}`);
+    return 0;
+  },
+};
