@@ -236,3 +236,60 @@ test('--network host sees the host interfaces, none only lo; bad input is refuse
   assert.equal(await b.ok(['ps', '-aq']), '', 'nothing half-created');
   assert.deepEqual(await hostLeftovers(b), []);
 });
+
+test('macvlan on a veth parent: each container its own MAC and address; they reach each other', async (t) => {
+  const b = await withNetworks(t);
+  const parent = `bmv${process.pid % 10000}`;
+  await runCommand('ip', ['link', 'add', parent, 'type', 'veth', 'peer', 'name', `${parent}p`]);
+  t.after(() => runCommand('ip', ['link', 'del', parent]));
+  await runCommand('ip', ['link', 'set', parent, 'up']);
+  await runCommand('ip', ['link', 'set', `${parent}p`, 'up']);
+  await b.ok([
+    'network',
+    'create',
+    '-d',
+    'macvlan',
+    '-o',
+    `parent=${parent}`,
+    '--subnet',
+    '10.231.7.0/24',
+    'mv',
+  ]);
+  await b.ok(['run', '-d', '--name', 'm1', '--network', 'mv', 'busybox', 'sleep', '60']);
+  const mac = (
+    await b.ok(['inspect', '-f', '{{(index .NetworkSettings.Networks "mv").MacAddress}}', 'm1'])
+  ).trim();
+  assert.equal(mac, '02:42:0a:e7:07:02');
+  const out = await b.ok([
+    'run',
+    '--rm',
+    '--network',
+    'mv',
+    'busybox',
+    'sh',
+    '-c',
+    'ip -4 -o addr show eth0; ping -c1 -W2 10.231.7.2 >/dev/null && echo reached',
+  ]);
+  assert.match(out, /inet 10\.231\.7\.3\/24/);
+  assert.match(out, /reached/);
+  await b.ok(['rm', '-f', 'm1']);
+  assert.equal(await b.ok(['network', 'rm', 'mv']), 'mv\n');
+});
+
+test('kill -9 of a networked container’s monitor: system check removes its endpoint, namespace and bridge', async (t) => {
+  const b = await withNetworks(t);
+  await b.ok(['network', 'create', 'crashnet']);
+  const id = (await b.ok(['run', '-d', '--network', 'crashnet', 'busybox', 'sleep', '60'])).trim();
+  const monitor = Number(await fs.readFile(`${b.runroot}/${id}/monitor.pid`, 'utf8'));
+  process.kill(monitor, 'SIGKILL');
+  const report = await b.berth(['system', 'check']);
+  assert.match(report.stdout + report.stderr, /runs without its monitor|left behind/);
+  const inspect = JSON.parse(await b.ok(['network', 'inspect', 'crashnet'])) as {
+    Containers: object;
+  }[];
+  assert.deepEqual(inspect[0]!.Containers, {});
+  await assert.rejects(fs.stat(`${b.runroot}/netns/${id}`));
+  assert.deepEqual(await hostLeftovers(b), []);
+  const again = await b.berth(['system', 'check']);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+});
