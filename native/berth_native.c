@@ -11,7 +11,9 @@
 #include <node_api.h>
 #include <uv.h>
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

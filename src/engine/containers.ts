@@ -76,7 +76,7 @@ export class ContainerService {
    * Lifecycle changes of one container happen one at a time, across berth processes (two
    * `start`s must not make two monitors; the monitor's cleanup waits for a `stop` to finish).
    */
-  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
     return withFileLock(path.join(this.containers.dir(id), 'lifecycle.lock'), fn, {
       timeoutMs: 120_000,
     });
@@ -147,7 +147,7 @@ export class ContainerService {
       return detached ? undefined : ((await this.waitExit(id))?.exitCode ?? 0);
     }
     const autoRemove = record.hostConfig.autoRemove;
-    if (!autoRemove && (record.networks ?? []).length === 0)
+    if (!autoRemove && ['host', 'none'].includes(record.hostConfig.networkMode))
       return this.startAttached(record.id, streams, stdin);
     const exitLock = path.join(this.stateDir(record.id), 'exit.lock');
     return withFileLock(exitLock, async () => {
@@ -199,9 +199,11 @@ export class ContainerService {
     if (record.startCount > 0) await this.cleanupUnlocked(record.id, { remove: false });
     const dir = this.containers.dir(record.id);
     const joins = record.networks ?? [];
+    // its own network namespace (even on no network: disconnected from all, it keeps lo)
+    const ownNetns = !['host', 'none'].includes(record.hostConfig.networkMode);
     await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
     try {
-      if (joins.length > 0) {
+      if (ownNetns) {
         const joined = await this.networks.attach(
           { id: record.id, name: record.name, hostname: record.config.Hostname },
           joins,
@@ -231,7 +233,7 @@ export class ContainerService {
         // back only to remove a --rm container or to take it off its networks (a Node process
         // per exit is not free)
         exitCommand:
-          record.hostConfig.autoRemove || joins.length > 0
+          record.hostConfig.autoRemove || ownNetns
             ? [
                 ...this.selfCommand,
                 '--root',
@@ -363,7 +365,7 @@ export class ContainerService {
     await this.runc.delete(id);
     await unmountRootfs(this.containers.dir(id));
     await this.removeCgroups(id);
-    if ((record.networks ?? []).length > 0) await this.networks.detach(id);
+    if (!['host', 'none'].includes(record.hostConfig.networkMode)) await this.networks.detach(id);
     if (record.state.status !== 'created' && (opts.record ?? true)) {
       await this.containers.update(id, (r) => {
         r.state = { ...state };

@@ -2,6 +2,7 @@
  * The engine: one object whose methods are berth's operations. The CLI and (later) the API
  * server translate to and from these calls and nothing else.
  */
+import { connectContainer, disconnectContainer } from './container-network.js';
 import { NetworkService } from './networks.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -140,6 +141,19 @@ export class Engine {
       opts.root,
       this.networks,
     );
+  }
+
+  /** `network connect`: now if it runs, and at every start. */
+  async connectNetwork(
+    container: string,
+    network: string,
+    opts: { aliases: string[]; ipv4Address?: string },
+  ): Promise<void> {
+    await connectContainer(this.containers, container, { network, ...opts });
+  }
+
+  async disconnectNetwork(container: string, network: string): Promise<void> {
+    await disconnectContainer(this.containers, container, network);
   }
 
   /** `create`: a container from an image, ready to start. */

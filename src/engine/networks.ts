@@ -69,6 +69,13 @@ export interface NetworkCreateOptions {
   options?: Record<string, string>;
 }
 
+/** A container as the network layer knows it. */
+export interface ContainerRef {
+  id: string;
+  name: string;
+  hostname: string;
+}
+
 /** What a container got when it joined its networks. */
 export interface Joined {
   network: NetworkRecord;
@@ -254,7 +261,7 @@ export class NetworkService {
    * its published ports. Undone whole on failure.
    */
   async attach(
-    container: { id: string; name: string; hostname: string },
+    container: ContainerRef,
     attachments: NetworkAttachment[],
     ports: PortMapping[],
   ): Promise<Joined[]> {
@@ -266,56 +273,12 @@ export class NetworkService {
       return await this.store.locked(async () => {
         const joined: Joined[] = [];
         const inNamespace = ['link set lo up'];
-        let gateway: string | undefined;
         for (const [i, a] of attachments.entries()) {
-          const n = await this.store.resolve(a.network);
-          if (n.driver !== 'bridge' && n.driver !== 'macvlan')
-            throw invalidArgument(`container cannot be connected to network ${n.name} and others`);
-          if (Object.keys(n.endpoints).length === 0) await this.activate(n);
-          const plan = addressPlan(n.ipam!.subnet, n.ipam!.gateway, n.ipam!.ipRange);
-          const used = new Set(
-            Object.values(n.endpoints).map((e) => parseIpv4(e.address!.split('/')[0]!)!),
-          );
-          let ip: number | undefined;
-          if (a.ipv4Address) {
-            ip = parseIpv4(a.ipv4Address)!;
-            if (used.has(ip)) throw conflict(`Address already in use: ${a.ipv4Address}`);
-          } else {
-            ip = allocate(plan, used);
-            if (ip === undefined)
-              throw failedPrecondition(`no available IPv4 addresses on network ${n.name}`);
-          }
-          const prefix = parseCidr(n.ipam!.subnet).prefix;
-          const ifname = `eth${i}`;
-          const mac = macFor(ip);
-          const endpoint: Joined['endpoint'] = {
-            containerId: container.id,
-            containerName: container.name,
-            endpointId: randomBytes(32).toString('hex'),
-            address: `${formatIpv4(ip)}/${prefix}`,
-            mac,
-            aliases: n.predefined ? [] : [...new Set([...a.aliases, container.hostname])],
-            ports: [],
-          };
-          if (n.driver === 'bridge') {
-            endpoint.hostInterface = `vb${container.id.slice(0, 10)}${i}`;
-            await addVeth(endpoint.hostInterface, n.device!, netns, ifname);
-          } else {
-            const tmp = `mv${container.id.slice(0, 10)}${i}`;
-            const { rename } = await addMacvlan(n.device!, tmp, netns, ifname);
-            inNamespace.push(rename);
-          }
-          inNamespace.push(
-            `link set ${ifname} address ${mac}`,
-            `addr add ${endpoint.address} dev ${ifname}`,
-            `link set ${ifname} up`,
-          );
-          if (!gateway && !n.internal) gateway = n.ipam!.gateway;
-          if (i === 0) endpoint.ports = await this.reservePorts(formatIpv4(ip), ports);
-          n.endpoints[container.id] = endpoint;
-          await this.store.save(n);
-          joined.push({ network: n, endpoint });
+          const j = await this.join(container, a, i, i === 0 ? ports : []);
+          inNamespace.push(...j.inNamespace);
+          joined.push(j);
         }
+        const gateway = joined.find((j) => !j.network.internal)?.network.ipam?.gateway;
         if (gateway) inNamespace.push(`route add default via ${gateway}`);
         await ipBatchIn(netns, inNamespace);
         await this.syncHost();
@@ -325,6 +288,122 @@ export class NetworkService {
       await this.detach(container.id).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** `network connect` of a running container: one more interface in its namespace. */
+  async connect(container: ContainerRef, a: NetworkAttachment): Promise<Joined> {
+    return this.store.locked(async () => {
+      const mine = (await this.store.list()).filter((n) => n.endpoints[container.id]);
+      const taken = new Set(mine.map((n) => n.endpoints[container.id]!.ifname));
+      let index = 0;
+      while (taken.has(`eth${index}`)) index++;
+      const j = await this.join(container, a, index, []);
+      try {
+        await ipBatchIn(this.netnsPath(container.id), j.inNamespace);
+      } catch (e) {
+        await this.leave(j.network.id, container.id);
+        throw e;
+      }
+      await this.syncHost();
+      return j;
+    });
+  }
+
+  /** `network disconnect` of a running container. */
+  async disconnect(containerId: string, networkRef: string): Promise<void> {
+    await this.store.locked(async () => {
+      const n = await this.store.resolve(networkRef);
+      await this.leave(n.id, containerId);
+      await this.syncHost();
+    });
+  }
+
+  /**
+   * One network for one container (the caller holds the lock): an address, the interface in
+   * the namespace (the commands to finish it there are returned), its published ports.
+   */
+  private async join(
+    container: ContainerRef,
+    a: NetworkAttachment,
+    index: number,
+    ports: PortMapping[],
+  ): Promise<Joined & { inNamespace: string[] }> {
+    const n = await this.store.resolve(a.network);
+    if (n.driver !== 'bridge' && n.driver !== 'macvlan')
+      throw invalidArgument(`container cannot be connected to network ${n.name} and others`);
+    if (n.endpoints[container.id])
+      throw conflict(`endpoint with name ${container.name} already exists in network ${n.name}`);
+    if (Object.keys(n.endpoints).length === 0) await this.activate(n);
+    const plan = addressPlan(n.ipam!.subnet, n.ipam!.gateway, n.ipam!.ipRange);
+    const used = new Set(
+      Object.values(n.endpoints).map((e) => parseIpv4(e.address!.split('/')[0]!)!),
+    );
+    let ip: number | undefined;
+    if (a.ipv4Address) {
+      ip = parseIpv4(a.ipv4Address)!;
+      if (used.has(ip)) throw conflict(`Address already in use: ${a.ipv4Address}`);
+    } else {
+      ip = allocate(plan, used);
+      if (ip === undefined)
+        throw failedPrecondition(`no available IPv4 addresses on network ${n.name}`);
+    }
+    const prefix = parseCidr(n.ipam!.subnet).prefix;
+    const ifname = `eth${index}`;
+    const mac = macFor(ip);
+    const endpoint: Joined['endpoint'] = {
+      containerId: container.id,
+      containerName: container.name,
+      endpointId: randomBytes(32).toString('hex'),
+      address: `${formatIpv4(ip)}/${prefix}`,
+      mac,
+      ifname,
+      // Docker's names on a user network: the container's name, its aliases, its short ID
+      aliases: n.predefined
+        ? []
+        : [...new Set([...a.aliases, container.hostname, container.id.slice(0, 12)])],
+      ports: [],
+    };
+    const inNamespace: string[] = [];
+    const netns = this.netnsPath(container.id);
+    // saved before the device is made: a failure from here on is undone by leave/detach
+    n.endpoints[container.id] = endpoint;
+    await this.store.save(n);
+    try {
+      if (n.driver === 'bridge') {
+        endpoint.hostInterface = `vb${container.id.slice(0, 10)}${index}`;
+        await this.store.save(n);
+        await addVeth(endpoint.hostInterface, n.device!, netns, ifname);
+      } else {
+        const tmp = `mv${container.id.slice(0, 10)}${index}`;
+        const { rename } = await addMacvlan(n.device!, tmp, netns, ifname);
+        inNamespace.push(rename);
+      }
+      inNamespace.push(
+        `link set ${ifname} address ${mac}`,
+        `addr add ${endpoint.address} dev ${ifname}`,
+        `link set ${ifname} up`,
+      );
+      endpoint.ports = await this.reservePorts(formatIpv4(ip), ports);
+      await this.store.save(n);
+    } catch (e) {
+      await this.leave(n.id, container.id);
+      throw e;
+    }
+    return { network: n, endpoint, inNamespace };
+  }
+
+  /** Take a container off one network (the caller holds the lock). */
+  private async leave(networkId: string, containerId: string): Promise<void> {
+    const n = (await this.store.list()).find((x) => x.id === networkId);
+    const e = n?.endpoints[containerId];
+    if (!n || !e)
+      throw notFound(`container ${containerId} is not connected to network ${networkId}`);
+    delete n.endpoints[containerId];
+    await this.store.save(n);
+    if (e.hostInterface) await deleteLink(e.hostInterface);
+    if (e.ifname && e.hostInterface === undefined)
+      await ipBatchIn(this.netnsPath(containerId), [`link del ${e.ifname}`]).catch(() => undefined);
+    if (Object.keys(n.endpoints).length === 0) await this.deactivate(n);
   }
 
   /** Leave every network (idempotent): addresses, namespace, rules, names. */

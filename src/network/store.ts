@@ -13,6 +13,7 @@ import path from 'node:path';
 import { conflict, invalidArgument, notFound } from '../core/errors.js';
 import { readJsonFile, writeFileAtomic } from '../sys/atomic-file.js';
 import { withFileLock } from '../sys/lock.js';
+import type { PublishedPort } from './firewall.js';
 
 export type NetworkDriver = 'bridge' | 'macvlan' | 'host' | 'null';
 
@@ -28,6 +29,10 @@ export interface Endpoint {
   aliases: string[];
   /** The host side of its veth pair (bridge driver). */
   hostInterface?: string;
+  /** Its interface in the container (eth0, eth1…). */
+  ifname?: string;
+  /** Host ports published to it (the container's first network only). */
+  ports?: PublishedPort[];
 }
 
 export interface NetworkRecord {

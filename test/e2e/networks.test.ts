@@ -293,3 +293,26 @@ test('kill -9 of a networked container’s monitor: system check removes its end
   const again = await b.berth(['system', 'check']);
   assert.equal(again.code, 0, again.stdout + again.stderr);
 });
+
+test('network connect a running container to a second network, reach a peer there, disconnect', async (t) => {
+  const b = await withNetworks(t);
+  await b.ok(['network', 'create', 'second']);
+  await b.ok(['run', '-d', '--name', 'c1', 'busybox', 'sleep', '60']);
+  await b.ok(['run', '-d', '--name', 'peer', '--network', 'second', 'busybox', 'sleep', '60']);
+  const before = await b.berth(['exec', 'c1', 'ping', '-c1', '-W1', 'peer']);
+  assert.notEqual(before.code, 0, 'no name, no route before connect');
+  await b.ok(['network', 'connect', '--alias', 'c1alias', 'second', 'c1']);
+  assert.match(await b.ok(['exec', 'c1', 'ip', '-o', 'link']), /eth1/);
+  await b.ok(['exec', 'c1', 'ping', '-c1', '-W2', 'peer']);
+  assert.match(await b.ok(['exec', 'peer', 'nslookup', 'c1alias']), /Address: \d+\.\d+\.\d+\.\d+/);
+  const twice = await b.berth(['network', 'connect', 'second', 'c1']);
+  assert.match(twice.stderr, /endpoint with name c1 already exists in network second/);
+  const networks = await b.ok(['inspect', '-f', '{{len .NetworkSettings.Networks}}', 'c1']);
+  assert.equal(networks.trim(), '2');
+  await b.ok(['network', 'disconnect', 'second', 'c1']);
+  assert.doesNotMatch(await b.ok(['exec', 'c1', 'ip', '-o', 'link']), /eth1/);
+  const notConnected = await b.berth(['network', 'disconnect', 'second', 'c1']);
+  assert.match(notConnected.stderr, /is not connected to network second/);
+  await b.ok(['rm', '-f', 'c1', 'peer']);
+  assert.deepEqual(await hostLeftovers(b), []);
+});

@@ -35,7 +35,9 @@ import {
 import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
 import {
   containerPort,
+  networkConnect,
   networkCreate,
+  networkDisconnect,
   networkInspect,
   networkList,
   networkPrune,
@@ -80,7 +82,9 @@ export const commands: Command[] = [
   imageSave,
   imageTag,
   containerPort,
+  networkConnect,
   networkCreate,
+  networkDisconnect,
   networkInspect,
   networkList,
   networkPrune,

@@ -178,6 +178,43 @@ export const networkPrune: Command = {
   },
 };
 
+export const networkConnect: Command = {
+  path: ['network', 'connect'],
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  summary: 'Connect a container to a network',
+  args: { min: 2, max: 2 },
+  flags: [
+    { name: 'alias', type: 'list', description: 'Add network-scoped alias for the container' },
+    { name: 'ip', type: 'string', description: 'IPv4 address (e.g., "172.30.100.104")' },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    await engine.connectNetwork(ctx.args[1]!, ctx.args[0]!, {
+      aliases: ctx.flags.list('alias'),
+      ipv4Address: ctx.flags.string('ip'),
+    });
+  },
+};
+
+export const networkDisconnect: Command = {
+  path: ['network', 'disconnect'],
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  summary: 'Disconnect a container from a network',
+  args: { min: 2, max: 2 },
+  flags: [
+    {
+      name: 'force',
+      short: 'f',
+      type: 'bool',
+      description: 'Force the container to disconnect from a network',
+    },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    await engine.disconnectNetwork(ctx.args[1]!, ctx.args[0]!);
+  },
+};
+
 export const containerPort: Command = {
   path: ['container', 'port'],
   aliases: [['port']],
