@@ -316,3 +316,139 @@ test('network connect a running container to a second network, reach a peer ther
   await b.ok(['rm', '-f', 'c1', 'peer']);
   assert.deepEqual(await hostLeftovers(b), []);
 });
+
+test('-P publishes --expose ports on free host ports; UDP works; berth port lists them', async (t) => {
+  const b = await withNetworks(t);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'tcp',
+    '--expose',
+    '80',
+    '-P',
+    'busybox',
+    'sh',
+    '-c',
+    'while :; do echo pong | nc -l -p 80; done',
+  ]);
+  const line = (await b.ok(['port', 'tcp'])).trim();
+  const m = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(line);
+  assert.ok(m, line);
+  const reply = await retry(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const s = net.connect({ port: Number(m[1]), host: '127.0.0.1', timeout: 3000 });
+        let data = '';
+        s.on('data', (d: Buffer) => (data += d.toString()));
+        s.on('end', () => (data ? resolve(data) : reject(new Error('empty'))));
+        s.on('error', reject);
+        s.on('timeout', () => s.destroy(new Error('timeout')));
+      }),
+  );
+  assert.equal(reply, 'pong\n');
+  assert.equal((await b.ok(['port', 'tcp', '80'])).trim(), `0.0.0.0:${m[1]}`);
+  const none = await b.berth(['port', 'tcp', '81']);
+  assert.match(none.stderr, /No public port '81\/tcp' published for tcp/);
+
+  // busybox's nc has no UDP: a tiny static echo server, built here and bind-mounted in
+  const dir = await fs.mkdtemp('/tmp/berth-udp-');
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  await runCommand('gcc', [
+    '-static',
+    '-O2',
+    '-o',
+    `${dir}/udp-echo`,
+    `${import.meta.dirname}/udp-echo.c`,
+  ]);
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'udp',
+    '-p',
+    `127.0.0.1:${port}:5353/udp`,
+    '-v',
+    `${dir}/udp-echo:/udp-echo:ro`,
+    'busybox',
+    '/udp-echo',
+    '5353',
+  ]);
+  const dgram = await import('node:dgram');
+  const sock = dgram.createSocket('udp4');
+  t.after(() => sock.close());
+  const answer = await retry(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer')), 200);
+        sock.once('message', (m: Buffer) => {
+          clearTimeout(timer);
+          resolve(m.toString());
+        });
+        sock.send('hello-udp', port, '127.0.0.1');
+      }),
+    30,
+  );
+  assert.equal(answer, 'echo: hello-udp');
+});
+
+test('/etc/hosts: own name, host.docker.internal and host-gateway; internal networks have no way out', async (t) => {
+  const b = await withNetworks(t);
+  const hosts = await b.ok([
+    'run',
+    '--rm',
+    '--hostname',
+    'box',
+    '--add-host',
+    'gw:host-gateway',
+    '--add-host',
+    'static:10.1.2.3',
+    'busybox',
+    'cat',
+    '/etc/hosts',
+  ]);
+  const gateway = /(\S+)\thost\.docker\.internal/.exec(hosts)?.[1];
+  assert.ok(gateway, hosts);
+  assert.match(hosts, new RegExp(`${gateway!.replace(/\./g, '\\.')}\\tgw`));
+  assert.match(hosts, /10\.1\.2\.3\tstatic/);
+  assert.match(hosts, /\d+\.\d+\.\d+\.\d+\tbox/);
+  const resolv = await b.ok([
+    'run',
+    '--rm',
+    '--dns',
+    '127.0.0.99',
+    '--dns-search',
+    'example.test',
+    'busybox',
+    'cat',
+    '/etc/resolv.conf',
+  ]);
+  assert.match(resolv, /nameserver 127\.0\.0\.99/);
+  assert.match(resolv, /search example\.test/);
+
+  await b.ok(['network', 'create', '--internal', 'sealed']);
+  await b.ok(['network', 'create', 'open']);
+  await b.ok(['run', '-d', '--name', 'outside', '--network', 'open', 'busybox', 'sleep', '60']);
+  const outsideIp = (
+    await b.ok([
+      'inspect',
+      '-f',
+      '{{(index .NetworkSettings.Networks "open").IPAddress}}',
+      'outside',
+    ])
+  ).trim();
+  const sealed = await b.berth([
+    'run',
+    '--rm',
+    '--network',
+    'sealed',
+    'busybox',
+    'sh',
+    '-c',
+    `ip route; ping -c1 -W1 ${outsideIp} >/dev/null && echo escaped; true`,
+  ]);
+  assert.doesNotMatch(sealed.stdout, /default/);
+  assert.doesNotMatch(sealed.stdout, /escaped/);
+  await b.ok(['rm', '-f', 'outside']);
+});
