@@ -1,6 +1,7 @@
 # Shared helpers of berth's benchmarks (sourced; the caller sets RES, the result directory).
 # hf NAME [hyperfine options...] -- COMMAND : hyperfine -N, JSON to $RES/NAME.json;
-# HF_SYNC=1 runs `sync` first (so one series' dirty pages are not written during the next).
+# HF_SYNC=1 runs `sync` first (so one series' dirty pages are not written during the next);
+# HF_TIMEOUT=SECONDS bounds the whole hyperfine series (killed after that, counted as failed).
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
@@ -13,7 +14,9 @@ hf() {
   shift
   log "$name :: $*"
   [ "${HF_SYNC:-0}" = 1 ] && sync
-  if hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
+  local bound=()
+  [ -n "${HF_TIMEOUT:-}" ] && bound=(timeout "$HF_TIMEOUT")
+  if "${bound[@]}" hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
     grep -E 'Time \(mean' "$RES/$name.log" | sed 's/^ */    /' >&2 || true
   else
     log "FAILED $name (see $RES/$name.log):"

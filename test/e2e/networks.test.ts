@@ -410,7 +410,7 @@ test('/etc/hosts: own name, host.docker.internal and host-gateway; internal netw
   ]);
   const gateway = /(\S+)\thost\.docker\.internal/.exec(hosts)?.[1];
   assert.ok(gateway, hosts);
-  assert.match(hosts, new RegExp(`${gateway!.replace(/\./g, '\\.')}\\tgw`));
+  assert.match(hosts, new RegExp(`${gateway.replace(/\./g, '\\.')}\\tgw`));
   assert.match(hosts, /10\.1\.2\.3\tstatic/);
   assert.match(hosts, /\d+\.\d+\.\d+\.\d+\tbox/);
   const resolv = await b.ok([
