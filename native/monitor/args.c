@@ -40,6 +40,7 @@ enum {
   OPT_HEALTH_START_INTERVAL,
   OPT_HEALTH_RETRIES,
   OPT_EXIT_LOCK,
+  OPT_KEEP_FDS,
 };
 
 static const struct option options[] = {
@@ -60,6 +61,7 @@ static const struct option options[] = {
     {"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
     {"exit-arg", required_argument, NULL, OPT_EXIT_ARG},
     {"exit-lock", required_argument, NULL, OPT_EXIT_LOCK},
+    {"keep-fds", required_argument, NULL, OPT_KEEP_FDS},
     {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
     {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
     {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
@@ -180,6 +182,12 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
       break;
     case OPT_EXIT_LOCK:
       cfg.exit_lock = absolute(optarg);
+      break;
+    case OPT_KEEP_FDS: /* applied in main, before anything else */
+      if (parse_number(optarg, 0, &n) < 0 || n > 64) {
+        snprintf(err, errlen, "invalid --keep-fds: %s", optarg);
+        return -1;
+      }
       break;
     case OPT_EXIT_COMMAND:
       exit_command = strchr(optarg, '/') ? absolute(optarg) : optarg;

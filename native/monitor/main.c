@@ -439,8 +439,17 @@ int main(int argc, char **argv) {
   char err[1024];
   int report[2];
 
-  /* Nothing inherited beyond stdio: a caller's pipe held by the monitor would never see EOF. */
-  close_range(3, ~0U, 0);
+  /*
+   * Nothing inherited beyond stdio and the --keep-fds ones (3, 4, …: held host ports, kept for
+   * the container's life, never passed on): a caller's pipe held by the monitor would never
+   * see EOF.
+   */
+  unsigned keep = 0;
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--keep-fds")) keep = (unsigned)strtoul(argv[i + 1], NULL, 10);
+  if (keep > 64) keep = 64;
+  close_range(3 + keep, ~0U, 0);
+  for (unsigned fd = 3; fd < 3 + keep; fd++) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
   if (parse_args(argc, argv, err, sizeof err) < 0 || setup(err, sizeof err) < 0) {
     print_error(1, err);
     return 1;

@@ -25,6 +25,7 @@ import type { VolumeStore } from '../volume/store.js';
 import { ANONYMOUS_LABEL } from './container-mounts.js';
 import { writeNetworkFiles } from './container-etc.js';
 import type { NetworkService } from './networks.js';
+import type { HeldPort } from '../network/port-reservation.js';
 
 /** A container start that failed the way Docker reports with 126 or 127. */
 export class StartError extends BerthError {
@@ -202,14 +203,17 @@ export class ContainerService {
     // its own network namespace (even on no network: disconnected from all, it keeps lo)
     const ownNetns = !['host', 'none'].includes(record.hostConfig.networkMode);
     await mountRootfs(dir, await this.stores.snapshots.lowerDirs(record.chainId));
+    // host ports of published ports: held here until the monitor holds them too
+    const held: HeldPort[] = [];
     try {
       if (ownNetns) {
-        const joined = await this.networks.attach(
+        const net = await this.networks.attach(
           { id: record.id, name: record.name, hostname: record.config.Hostname },
           joins,
           record.hostConfig.portBindings ?? [],
         );
-        await writeNetworkFiles(dir, record, joined);
+        held.push(...net.held);
+        await writeNetworkFiles(dir, record, net.joined);
       }
       await this.copyUpVolumes(record);
       const pid = await startMonitor({
@@ -229,6 +233,7 @@ export class ContainerService {
         shell: record.config.Shell,
         attachFirst: io.attachFirst,
         exitLock: io.exitLock,
+        keepFds: held.map((h) => h.fd),
         // the monitor itself unmounts and removes cgroups at the final exit; berth is called
         // back only to remove a --rm container or to take it off its networks (a Node process
         // per exit is not free)
@@ -246,6 +251,7 @@ export class ContainerService {
               ]
             : undefined,
       });
+      for (const h of held.splice(0)) await h.release();
       const updated = await this.containers.update(record.id, (r) => {
         r.state = {
           ...r.state,
@@ -260,6 +266,7 @@ export class ContainerService {
       });
       return { record: updated, state: await currentState(updated, this.stateDir(record.id)) };
     } catch (e) {
+      for (const h of held) await h.release();
       await unmountRootfs(dir);
       await this.removeCgroups(record.id);
       await this.networks.detach(record.id).catch(() => undefined);

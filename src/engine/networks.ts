@@ -6,8 +6,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
-import dgram from 'node:dgram';
 import path from 'node:path';
 import { conflict, failedPrecondition, invalidArgument, notFound } from '../core/errors.js';
 import {
@@ -42,6 +40,7 @@ import {
   linkExists,
 } from '../network/links.js';
 import { createNetns, ipBatchIn, removeNetns } from '../network/netns.js';
+import { holdPort, type HeldPort } from '../network/port-reservation.js';
 import {
   NetworkStore,
   PREDEFINED,
@@ -258,14 +257,16 @@ export class NetworkService {
 
   /**
    * Join a container's namespace to its networks: the first one carries its default route and
-   * its published ports. Undone whole on failure.
+   * its published ports, whose host ports come back held (hand them to the monitor, then
+   * release this process's copies). Undone whole on failure.
    */
   async attach(
     container: ContainerRef,
     attachments: NetworkAttachment[],
     ports: PortMapping[],
-  ): Promise<Joined[]> {
+  ): Promise<{ joined: Joined[]; held: HeldPort[] }> {
     const netns = this.netnsPath(container.id);
+    const held: HeldPort[] = [];
     await fs.mkdir(path.dirname(netns), { recursive: true });
     await removeNetns(netns); // a leftover of a crash
     createNetns(netns);
@@ -274,7 +275,7 @@ export class NetworkService {
         const joined: Joined[] = [];
         const inNamespace = ['link set lo up'];
         for (const [i, a] of attachments.entries()) {
-          const j = await this.join(container, a, i, i === 0 ? ports : []);
+          const j = await this.join(container, a, i, i === 0 ? ports : [], held);
           inNamespace.push(...j.inNamespace);
           joined.push(j);
         }
@@ -282,9 +283,10 @@ export class NetworkService {
         if (gateway) inNamespace.push(`route add default via ${gateway}`);
         await ipBatchIn(netns, inNamespace);
         await this.syncHost();
-        return joined;
+        return { joined, held };
       });
     } catch (e) {
+      for (const h of held) await h.release();
       await this.detach(container.id).catch(() => undefined);
       throw e;
     }
@@ -327,6 +329,7 @@ export class NetworkService {
     a: NetworkAttachment,
     index: number,
     ports: PortMapping[],
+    held: HeldPort[] = [],
   ): Promise<Joined & { inNamespace: string[] }> {
     const n = await this.store.resolve(a.network);
     if (n.driver !== 'bridge' && n.driver !== 'macvlan')
@@ -383,7 +386,7 @@ export class NetworkService {
         `addr add ${endpoint.address} dev ${ifname}`,
         `link set ${ifname} up`,
       );
-      endpoint.ports = await this.reservePorts(formatIpv4(ip), ports);
+      endpoint.ports = await this.reservePorts(formatIpv4(ip), ports, held);
       await this.store.save(n);
     } catch (e) {
       await this.leave(n.id, container.id);
@@ -542,7 +545,11 @@ export class NetworkService {
    * Host ports for the published ports: a port another process listens on, or another
    * container publishes, is refused with Docker's message; port 0 picks a free one.
    */
-  private async reservePorts(containerIp: string, ports: PortMapping[]): Promise<PublishedPort[]> {
+  private async reservePorts(
+    containerIp: string,
+    ports: PortMapping[],
+    held: HeldPort[],
+  ): Promise<PublishedPort[]> {
     const taken = (await this.store.list()).flatMap((n) =>
       Object.values(n.endpoints).flatMap((e) => (e as Joined['endpoint']).ports ?? []),
     );
@@ -562,11 +569,13 @@ export class NetworkService {
         : [p.hostPort];
       for (const c of candidates) {
         if (c !== 0 && clash(c)) continue;
-        const got = await probePort(hostIp, c, p.protocol).catch(() => undefined);
-        if (got !== undefined && !clash(got)) {
-          hostPort = got;
+        const got = await holdPort(hostIp, c, p.protocol).catch(() => undefined);
+        if (got && !clash(got.port)) {
+          held.push(got);
+          hostPort = got.port;
           break;
         }
+        await got?.release();
       }
       if (hostPort === undefined) {
         const shown = p.hostPortEnd ? `${p.hostPort}-${p.hostPortEnd}` : String(p.hostPort);
@@ -582,29 +591,4 @@ export class NetworkService {
     }
     return out;
   }
-}
-
-/** Bind the port for a moment: free (the port, or the one the kernel picked for 0) or throw. */
-async function probePort(host: string, port: number, protocol: string): Promise<number> {
-  if (protocol === 'udp') {
-    const s = dgram.createSocket('udp4');
-    return new Promise((resolve, reject) => {
-      s.once('error', (e) => {
-        s.close();
-        reject(e);
-      });
-      s.bind(port, host, () => {
-        const got = s.address().port;
-        s.close(() => resolve(got));
-      });
-    });
-  }
-  const server = net.createServer();
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host, exclusive: true }, () => {
-      const got = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(got));
-    });
-  });
 }

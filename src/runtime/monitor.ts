@@ -35,6 +35,8 @@ export interface MonitorOptions {
    * still there (the berth holding it died first).
    */
   exitLock?: string;
+  /** Open file descriptors the monitor keeps while the container lives (held host ports). */
+  keepFds?: number[];
   /** The container's health check (Docker's config, durations in ns); none when absent or NONE. */
   healthcheck?: HealthcheckConfig;
   /** The container's SHELL for `CMD-SHELL` checks (default `/bin/sh -c`). */
@@ -150,6 +152,7 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     ...(o.stdin ? ['--stdin'] : []),
     ...(o.stdinOnce ? ['--stdin-once'] : []),
     ...(o.attachFirst ? ['--wait-attach'] : []),
+    ...(o.keepFds?.length ? ['--keep-fds', String(o.keepFds.length)] : []),
     ...health,
     ...(o.exitCommand
       ? [
@@ -160,11 +163,13 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
         ]
       : []),
   ];
-  const child = spawn(monitorBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(monitorBinary(), args, {
+    stdio: ['ignore', 'pipe', 'pipe', ...(o.keepFds ?? [])],
+  });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (c) => resolve(c ?? 1));

@@ -95,6 +95,15 @@ test('run -p 8080:80: a busybox httpd answers on 127.0.0.1; inspect and ps show 
     await b.ok(['ps', '--format', '{{.Ports}}']),
     new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`),
   );
+  // the port is held while it runs: another process cannot have it
+  const other = net.createServer();
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      other.once('error', reject);
+      other.listen(port, '127.0.0.1', () => other.close(resolve));
+    }),
+    /EADDRINUSE/,
+  );
   // the port is taken now: a second container gets Docker's error and leaves nothing behind
   const clash = await b.berth([
     'run',
