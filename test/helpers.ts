@@ -133,8 +133,8 @@ export async function berthWithContainers(t: TestContext) {
     late.b!.berth(args, { ...opts, env: { ...env, ...opts.env } });
   const b = await berthFor(t, {
     before: async () => {
-      const ids = (await berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-      if (ids.length > 0) await berth(['rm', '-f', ...ids]);
+      // containers, and the networks' bridges, firewall table and DNS server on the host
+      await berth(['system', 'reset', '-f']);
       // whatever a failed test left mounted under its roots
       const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
         .split('\n')

@@ -143,6 +143,18 @@ export class Engine {
     );
   }
 
+  /**
+   * `system reset`: every container (killed), network (bridges, firewall, DNS), volume and
+   * image, then the state directories themselves.
+   */
+  async reset(): Promise<void> {
+    for (const { record } of await this.containers.list())
+      await this.containers.remove(record.id, { force: true, volumes: true });
+    await this.networks.reset();
+    await fs.rm(this.opts.root, { recursive: true, force: true });
+    await fs.rm(this.runroot, { recursive: true, force: true });
+  }
+
   /** `network connect`: now if it runs, and at every start. */
   async connectNetwork(
     container: string,

@@ -28,7 +28,10 @@ import {
   allowLocalnet,
   applyFirewall,
   dropForward,
+  removeFirewall,
+  renderTable,
   tableName,
+  type FirewallState,
   type PublishedPort,
 } from '../network/firewall.js';
 import {
@@ -214,7 +217,9 @@ export class NetworkService {
         throw failedPrecondition(
           `error while removing network: network ${n.name} id ${n.id} has active endpoints`,
         );
+      await this.deactivate(n);
       await this.store.remove(n.id);
+      await this.syncHost();
       return n;
     });
   }
@@ -225,10 +230,28 @@ export class NetworkService {
       const gone: NetworkRecord[] = [];
       for (const n of await this.store.list()) {
         if (n.predefined || Object.keys(n.endpoints).length > 0 || !filter(n)) continue;
+        await this.deactivate(n);
         await this.store.remove(n.id);
         gone.push(n);
       }
+      if (gone.length > 0) await this.syncHost();
       return gone;
+    });
+  }
+
+  /**
+   * `system reset`: every network's bridge, the firewall table, the DNS server and the records
+   * go (the caller has removed the containers).
+   */
+  async reset(): Promise<void> {
+    await this.store.locked(async () => {
+      for (const n of await this.store.list()) {
+        await this.deactivate(n);
+        await this.store.remove(n.id);
+      }
+      await removeFirewall(tableName(this.root));
+      await fs.rm(path.join(this.runroot, 'firewall.nft'), { force: true });
+      await syncDns(this.dnsDir, []);
     });
   }
 
@@ -336,7 +359,7 @@ export class NetworkService {
       throw invalidArgument(`container cannot be connected to network ${n.name} and others`);
     if (n.endpoints[container.id])
       throw conflict(`endpoint with name ${container.name} already exists in network ${n.name}`);
-    if (Object.keys(n.endpoints).length === 0) await this.activate(n);
+    if (n.driver === 'bridge' && !linkExists(n.device!)) await this.activate(n);
     const plan = addressPlan(n.ipam!.subnet, n.ipam!.gateway, n.ipam!.ipRange);
     const used = new Set(
       Object.values(n.endpoints).map((e) => parseIpv4(e.address!.split('/')[0]!)!),
@@ -406,10 +429,9 @@ export class NetworkService {
     if (e.hostInterface) await deleteLink(e.hostInterface);
     if (e.ifname && e.hostInterface === undefined)
       await ipBatchIn(this.netnsPath(containerId), [`link del ${e.ifname}`]).catch(() => undefined);
-    if (Object.keys(n.endpoints).length === 0) await this.deactivate(n);
   }
 
-  /** Leave every network (idempotent): addresses, namespace, rules, names. */
+  /** Leave every network (idempotent): addresses, namespace, published ports, names. */
   async detach(containerId: string): Promise<void> {
     await this.store.locked(async () => {
       let changed = false;
@@ -418,8 +440,7 @@ export class NetworkService {
         if (!e) continue;
         delete n.endpoints[containerId];
         await this.store.save(n);
-        if (e.hostInterface) await deleteLink(e.hostInterface);
-        if (Object.keys(n.endpoints).length === 0) await this.deactivate(n);
+        // its veths go with its namespace (the kernel deletes both ends): no `ip link del`
         changed = true;
       }
       await removeNetns(this.netnsPath(containerId));
@@ -448,8 +469,8 @@ export class NetworkService {
 
   /**
    * `system check`: endpoints of containers that are not running (a monitor or berth killed
-   * mid-way), namespace files nobody uses, bridges of networks without containers, and the
-   * firewall and DNS rebuilt from what is left. Returns what was found.
+   * mid-way) and namespace files nobody uses; the firewall and DNS are rebuilt from what is
+   * left. Returns what was found.
    */
   async check(live: ReadonlySet<string>, repair: boolean): Promise<string[]> {
     const found: string[] = [];
@@ -467,23 +488,14 @@ export class NetworkService {
         found.push(`network namespace of a container that is not running: ${path.join(dir, f)}`);
         if (repair) await removeNetns(path.join(dir, f));
       }
-    await this.store.locked(async () => {
-      for (const n of await this.store.list())
-        if (
-          n.driver === 'bridge' &&
-          Object.keys(n.endpoints).length === 0 &&
-          n.device &&
-          linkExists(n.device)
-        ) {
-          found.push(`bridge ${n.device} of network ${n.name}, which has no containers`);
-          if (repair) await this.deactivate(n);
-        }
-      if (repair) await this.syncHost();
-    });
+    if (repair) await this.store.locked(() => this.syncHost(true));
     return found;
   }
 
-  /** A network gets its first container: its bridge (and, for `bridge`, its subnet). */
+  /**
+   * A bridge network's first use: its bridge, forwarding, and (for `bridge`) a subnet that is
+   * free now. It stays up, like docker0, until the network is removed (or `system reset`).
+   */
   private async activate(n: NetworkRecord): Promise<void> {
     await withFileLock(HOST_LOCK, async () => {
       if (n.driver === 'macvlan') return;
@@ -506,16 +518,17 @@ export class NetworkService {
   }
 
   private async deactivate(n: NetworkRecord): Promise<void> {
-    if (n.driver !== 'bridge') return;
+    if (n.driver !== 'bridge' || !linkExists(n.device!)) return;
     await dropForward(n.device!);
     await deleteLink(n.device!);
   }
 
   /** Firewall and DNS from the records (the caller holds the store lock). */
-  private async syncHost(): Promise<void> {
-    const active = (await this.store.list()).filter((n) => Object.keys(n.endpoints).length > 0);
-    const bridges = active.filter((n) => n.driver === 'bridge');
-    await applyFirewall(tableName(this.root), {
+  private async syncHost(force = false): Promise<void> {
+    const all = await this.store.list();
+    const active = all.filter((n) => Object.keys(n.endpoints).length > 0);
+    const bridges = all.filter((n) => n.driver === 'bridge' && linkExists(n.device!));
+    await this.applyFirewall(force, {
       bridges: bridges.map((n) => ({
         device: n.device!,
         subnet: n.ipam!.subnet,
@@ -527,8 +540,8 @@ export class NetworkService {
     });
     await syncDns(
       this.dnsDir,
-      bridges
-        .filter((n) => !n.predefined)
+      active
+        .filter((n) => !n.predefined && n.driver === 'bridge')
         .map((n) => ({
           name: n.name,
           gateway: n.ipam!.gateway,
@@ -539,6 +552,21 @@ export class NetworkService {
           })),
         })),
     );
+  }
+
+  /**
+   * The nftables table, rebuilt only when it would change: the last table applied is kept in
+   * the runtime directory (`force`, for system check, rebuilds it whatever that says).
+   */
+  private async applyFirewall(force: boolean, state: FirewallState): Promise<void> {
+    const name = tableName(this.root);
+    const wanted = renderTable(name, state);
+    const applied = path.join(this.runroot, 'firewall.nft');
+    if (!force && (await fs.readFile(applied, 'utf8').catch(() => '')) === wanted) return;
+    await fs.rm(applied, { force: true });
+    await applyFirewall(name, state);
+    await fs.mkdir(this.runroot, { recursive: true });
+    await fs.writeFile(applied, wanted);
   }
 
   /**

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { tableName } from '../../src/network/firewall.js';
 import { berthWithContainers, runCommand } from '../helpers.js';
 
 type B = Awaited<ReturnType<typeof berthWithContainers>>;
@@ -21,21 +23,23 @@ async function withNetworks(t: Parameters<typeof berthWithContainers>[0]) {
   return b;
 }
 
-/** Devices, nft tables and DNS servers of a root (all gone when it has no running container). */
+/**
+ * What a root put on the host — bridges, its nftables table, iptables FORWARD rules, its DNS
+ * server — after `system reset` (which must take all of it away).
+ */
 async function hostLeftovers(b: B): Promise<string[]> {
-  const found: string[] = [];
-  const devices = await fs.readdir('/sys/class/net');
   const nets = (await b.ok(['network', 'ls', '-q', '--no-trunc'])).split('\n').filter(Boolean);
-  for (const id of nets) if (devices.includes(`br-${id.slice(0, 12)}`)) found.push(`bridge ${id}`);
+  const hash = createHash('sha256').update(b.root).digest('hex').slice(0, 8);
+  const devices = [`berth${hash}`, ...nets.map((id) => `br-${id.slice(0, 12)}`)];
+  await b.ok(['system', 'reset', '-f']);
+  const found: string[] = [];
+  const present = await fs.readdir('/sys/class/net');
+  for (const d of devices) if (present.includes(d)) found.push(`device ${d}`);
+  const forward = (await runCommand('iptables', ['-S', 'FORWARD'])).stdout;
+  for (const d of devices) if (forward.includes(` ${d} `)) found.push(`iptables rule for ${d}`);
   const tables = (await runCommand('nft', ['list', 'tables'])).stdout;
-  const ours = /table ip (berth_\w+)/g;
-  for (const m of tables.matchAll(ours)) {
-    // only ours: a table that names one of our devices
-    const listing = (await runCommand('nft', ['list', 'table', 'ip', m[1]!])).stdout;
-    if (nets.some((id) => listing.includes(`br-${id.slice(0, 12)}`))) found.push(`nft ${m[1]}`);
-  }
-  const dns = await fs.readdir(`${b.runroot}/dns`).catch(() => [] as string[]);
-  if (dns.length > 0) found.push('dns');
+  if (tables.includes(tableName(b.root))) found.push(`nft table ${tableName(b.root)}`);
+  if (await fs.stat(`${b.runroot}/dns`).catch(() => undefined)) found.push('dns directory');
   return found;
 }
 
@@ -126,6 +130,7 @@ test('run -p 8080:80: a busybox httpd answers on 127.0.0.1; inspect and ps show 
   );
   await b.ok(['rm', '-f', 'web', 'web2']);
   await assert.rejects(get(port), 'nothing answers once the container is gone');
+  await b.ok(['network', 'prune', '-f']);
   assert.deepEqual(await hostLeftovers(b), []);
 });
 
@@ -193,7 +198,13 @@ test('user network: web reaches db by name and alias; on the default bridge only
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /has active endpoints/);
   await b.ok(['rm', '-f', 'db', 'plain']);
+  const appNetId = (await b.ok(['network', 'inspect', '-f', '{{.Id}}', 'app-net'])).trim();
+  assert.ok((await fs.readdir('/sys/class/net')).includes(`br-${appNetId.slice(0, 12)}`));
   assert.equal(await b.ok(['network', 'rm', 'app-net']), 'app-net\n');
+  assert.ok(
+    !(await fs.readdir('/sys/class/net')).includes(`br-${appNetId.slice(0, 12)}`),
+    'network rm takes its bridge away',
+  );
   assert.deepEqual(await hostLeftovers(b), []);
 });
 

@@ -5,7 +5,7 @@ import { imageHistory } from './image-inspect.js';
 import { containerInspect, imageInspect, inspectAny } from './inspect.js';
 import { imageList } from './image-list.js';
 import { imageBuiltin, imagePrune, imageRemove, imageTag } from './image-manage.js';
-import { systemCheck, systemDf } from './system.js';
+import { systemCheck, systemReset, systemDf } from './system.js';
 import { versionCommand } from './version.js';
 import {
   containerCleanup,
@@ -90,6 +90,7 @@ export const commands: Command[] = [
   networkPrune,
   networkRemove,
   systemCheck,
+  systemReset,
   systemDf,
   versionCommand,
   volumeCreate,

@@ -1,4 +1,5 @@
 /** `berth system df`, `berth system check`. */
+import { confirmPrune } from '../prune.js';
 import type { Command } from '../command.js';
 import { humanSize } from '../format/human.js';
 import { renderRows } from '../output.js';
@@ -66,5 +67,21 @@ export const systemCheck: Command = {
       ctx.out(`${findings.length} problem(s) found and repaired; the store is clean`);
     else ctx.out(`${left} problem(s) remain`);
     return left === 0 ? 0 : 1;
+  },
+};
+
+export const systemReset: Command = {
+  path: ['system', 'reset'],
+  usage: '[OPTIONS]',
+  summary: 'Remove all containers, networks, volumes and images, and berth’s state',
+  args: { max: 0 },
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', description: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx) {
+    const what =
+      'all containers, networks (with their bridges and firewall rules), volumes and images, and the state directories';
+    if (!(await confirmPrune(ctx, what))) return;
+    await (await ctx.engine()).reset();
   },
 };
