@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # containers.sh - berth's containers side by side with Docker and Podman, in ONE run.
 #
-# Everything uses busybox and `--network none` (berth has no bridge network yet):
+# Everything uses busybox and `--network none` (networking has its own bench, networks.sh):
 #   1. start latency   `run --rm --network none busybox true`, hyperfine -N,
 #                      W1_WARMUP (3) + W1_RUNS (20); plus the floor: `runc run`
 #                      of a prepared OCI bundle running `true` (as in
@@ -143,27 +143,7 @@ trap 'exit 130' INT TERM
 rm -rf "$BERTH_ROOT" "$BERTH_RUNROOT" "$SCR"
 mkdir -p "$SCR" "$RES"
 
-# SNAPSHOT=1 (default): run a private copy of the build (bin/, dist/, the
-# native addon, berth-monitor), so a rebuild of the checkout during the run
-# cannot mix two builds or break a run half-way.
-if [ "${SNAPSHOT:-1}" = 1 ]; then
-  src="$(cd "$(dirname "$BERTH")/.." && pwd)"
-  for _ in $(seq 1 60); do [ -f "$src/dist/berth.mjs" ] && break; sleep 1; done
-  [ -x "$src/native/monitor/berth-monitor" ] || die "no $src/native/monitor/berth-monitor (make -C native/monitor)"
-  snap="$SCR/berth-build"
-  mkdir -p "$snap/bin" "$snap/native/build/Release" "$snap/native/monitor"
-  cp -p "$BERTH" "$snap/bin/berth"
-  cp -rp "$src/dist" "$snap/dist"
-  if [ -d "$src/native/build/Release" ]; then
-    find "$src/native/build/Release" -maxdepth 1 -name '*.node' -exec cp -p {} "$snap/native/build/Release/" \;
-  fi
-  cp -p "$src/native/monitor/berth-monitor" "$snap/native/monitor/"
-  [ -e "$src/node_modules" ] && ln -s "$src/node_modules" "$snap/node_modules"
-  BERTH="$snap/bin/berth"
-  BUILD_INFO="snapshot of $src/dist taken $(date -u +%H:%M:%S), sha256 of its .mjs files + berth-monitor $(cd "$snap" && { find dist -name '*.mjs' | sort | xargs cat; cat native/monitor/berth-monitor; } | sha256sum | cut -c1-12)"
-else
-  BUILD_INFO="$BERTH (no snapshot)"
-fi
+snapshot_berth "$SCR/berth-build"
 "$BERTH" --version >/dev/null || die "$BERTH --version failed (is dist/berth.mjs built?)"
 log "berth: $BUILD_INFO; root $BERTH_ROOT, runroot $BERTH_RUNROOT"
 "$BERTH" image builtin "$IMAGE" >/dev/null || die "berth image builtin $IMAGE failed"

@@ -106,25 +106,7 @@ trap 'exit 130' INT TERM
 rm -rf "$BERTH_ROOT" "$BERTH_RUNROOT" "$SCR"
 mkdir -p "$FIX" "$SCR" "$RES"
 
-# SNAPSHOT=1 (default): run a private copy of the build (bin/, dist/, the
-# native addon), so a rebuild of the checkout during the run cannot mix two
-# builds or break a run half-way.
-if [ "${SNAPSHOT:-1}" = 1 ]; then
-  src="$(cd "$(dirname "$BERTH")/.." && pwd)"
-  for _ in $(seq 1 60); do [ -f "$src/dist/berth.mjs" ] && break; sleep 1; done
-  snap="$SCR/berth-build"
-  mkdir -p "$snap/bin" "$snap/native/build/Release"
-  cp -p "$BERTH" "$snap/bin/berth"
-  cp -rp "$src/dist" "$snap/dist"
-  if [ -d "$src/native/build/Release" ]; then
-    find "$src/native/build/Release" -maxdepth 1 -name '*.node' -exec cp -p {} "$snap/native/build/Release/" \;
-  fi
-  [ -e "$src/node_modules" ] && ln -s "$src/node_modules" "$snap/node_modules"
-  BERTH="$snap/bin/berth"
-  BUILD_INFO="snapshot of $src/dist taken $(date -u +%H:%M:%S), sha256 of its .mjs files $(cd "$snap" && find dist -name '*.mjs' | sort | xargs cat | sha256sum | cut -c1-12)"
-else
-  BUILD_INFO="$BERTH (no snapshot)"
-fi
+snapshot_berth "$SCR/berth-build"
 "$BERTH" --version >/dev/null || die "$BERTH --version failed (is dist/berth.mjs built?)"
 log "berth: $BUILD_INFO"
 

@@ -15,7 +15,7 @@ hf() {
   log "$name :: $*"
   [ "${HF_SYNC:-0}" = 1 ] && sync
   local bound=()
-  [ -n "${HF_TIMEOUT:-}" ] && bound=(timeout "$HF_TIMEOUT")
+  [ -n "${HF_TIMEOUT:-}" ] && bound=(timeout --foreground "$HF_TIMEOUT")
   if "${bound[@]}" hyperfine -N --style basic --export-json "$RES/$name.json" "${opts[@]}" "$*" >"$RES/$name.log" 2>&1; then
     grep -E 'Time \(mean' "$RES/$name.log" | sed 's/^ */    /' >&2 || true
   else
@@ -34,4 +34,28 @@ fmt_t() { # seconds -> "123 ms" / "1.23 s" / "-"
 ratio() { # A B -> A/B with two decimals, "-" if unknown
   { known "${1:-}" && known "${2:-}"; } || { echo -; return; }
   awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f", a/b }'
+}
+
+# snapshot_berth DIR: with SNAPSHOT=1 (the default), copy the build (bin/, dist/, the native
+# addon, berth-monitor) into DIR and point BERTH at the copy, so a rebuild of the checkout
+# during a run cannot mix two builds or break a run half-way. Sets BUILD_INFO either way.
+snapshot_berth() {
+  local snap="$1" src
+  if [ "${SNAPSHOT:-1}" != 1 ]; then
+    BUILD_INFO="$BERTH (no snapshot)"
+    return
+  fi
+  src="$(cd "$(dirname "$BERTH")/.." && pwd)"
+  for _ in $(seq 1 60); do [ -f "$src/dist/berth.mjs" ] && break; sleep 1; done
+  [ -x "$src/native/monitor/berth-monitor" ] || die "no $src/native/monitor/berth-monitor (make -C native/monitor)"
+  mkdir -p "$snap/bin" "$snap/native/build/Release" "$snap/native/monitor"
+  cp -p "$BERTH" "$snap/bin/berth"
+  cp -rp "$src/dist" "$snap/dist"
+  if [ -d "$src/native/build/Release" ]; then
+    find "$src/native/build/Release" -maxdepth 1 -name '*.node' -exec cp -p {} "$snap/native/build/Release/" \;
+  fi
+  cp -p "$src/native/monitor/berth-monitor" "$snap/native/monitor/"
+  [ -e "$src/node_modules" ] && ln -s "$src/node_modules" "$snap/node_modules"
+  BERTH="$snap/bin/berth"
+  BUILD_INFO="snapshot of $src/dist taken $(date -u +%H:%M:%S), sha256 of its .mjs files + berth-monitor $(cd "$snap" && { find dist -name '*.mjs' | sort | xargs cat; cat native/monitor/berth-monitor; } | sha256sum | cut -c1-12)"
 }

@@ -146,6 +146,8 @@ test('user network: web reaches db by name and alias; on the default bridge only
     'app-net',
     '--network-alias',
     'database',
+    '--hostname',
+    'dbhost',
     'busybox',
     'sleep',
     '60',
@@ -164,11 +166,11 @@ test('user network: web reaches db by name and alias; on the default bridge only
     'busybox',
     'sh',
     '-c',
-    'nslookup db; nslookup database; ping -c1 -W2 db >/dev/null && echo reached',
+    'nslookup db; nslookup database; nslookup dbhost; ping -c1 -W2 db >/dev/null && echo reached',
   ]);
   assert.equal(
     (out.match(new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}`, 'g')) ?? []).length,
-    2,
+    3,
     out,
   );
   assert.match(out, /reached/);
@@ -368,6 +370,23 @@ test('-P publishes --expose ports on free host ports; UDP works; berth port list
   );
   assert.equal(reply, 'pong\n');
   assert.equal((await b.ok(['port', 'tcp', '80'])).trim(), `0.0.0.0:${m[1]}`);
+  // a range: each container port gets its host port
+  const base = 20000 + Math.floor(Math.random() * 1000);
+  await b.ok([
+    'run',
+    '-d',
+    '--name',
+    'range',
+    '-p',
+    `127.0.0.1:${base}-${base + 1}:80-81`,
+    'busybox',
+    'sleep',
+    '60',
+  ]);
+  assert.equal(
+    await b.ok(['port', 'range']),
+    `80/tcp -> 127.0.0.1:${base}\n81/tcp -> 127.0.0.1:${base + 1}\n`,
+  );
   const none = await b.berth(['port', 'tcp', '81']);
   assert.match(none.stderr, /No public port '81\/tcp' published for tcp/);
 
