@@ -391,13 +391,12 @@ export class NetworkService {
     };
     const inNamespace: string[] = [];
     const netns = this.netnsPath(container.id);
+    if (n.driver === 'bridge') endpoint.hostInterface = `vb${container.id.slice(0, 10)}${index}`;
     // saved before the device is made: a failure from here on is undone by leave/detach
     n.endpoints[container.id] = endpoint;
     await this.store.save(n);
     try {
-      if (n.driver === 'bridge') {
-        endpoint.hostInterface = `vb${container.id.slice(0, 10)}${index}`;
-        await this.store.save(n);
+      if (endpoint.hostInterface) {
         await addVeth(endpoint.hostInterface, n.device!, netns, ifname);
       } else {
         const tmp = `mv${container.id.slice(0, 10)}${index}`;
@@ -409,8 +408,10 @@ export class NetworkService {
         `addr add ${endpoint.address} dev ${ifname}`,
         `link set ${ifname} up`,
       );
-      endpoint.ports = await this.reservePorts(formatIpv4(ip), ports, held);
-      await this.store.save(n);
+      if (ports.length > 0) {
+        endpoint.ports = await this.reservePorts(formatIpv4(ip), ports, held);
+        await this.store.save(n);
+      }
     } catch (e) {
       await this.leave(n.id, container.id);
       throw e;
