@@ -270,22 +270,24 @@ static void remove_runtime_files(void) {
 }
 
 /*
- * The exit command, unless a berth that holds --exit-lock removes the container itself: wait
- * for that berth to finish (flock), then run the command only if the bundle is still there.
+ * The exit command, unless a berth that holds --exit-lock does its work itself: that berth
+ * deletes the lock file once done (while holding it), so a missing or unlinked file means
+ * done, and one still there once we get the lock means that berth died first.
  */
 static void run_exit_command(void) {
   if (!cfg.exit_argv) return;
   if (cfg.exit_lock) {
     int fd = open(cfg.exit_lock, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) { /* removed with the state directory: the container is gone */
-      if (access(cfg.bundle, F_OK) < 0) return;
-    }
+    if (fd < 0 && errno == ENOENT) return;
     if (fd >= 0) {
+      struct stat st;
       while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {
       }
+      bool done = fstat(fd, &st) == 0 && st.st_nlink == 0;
       close(fd);
-      if (access(cfg.bundle, F_OK) < 0) return;
+      if (done) return;
     }
+    if (access(cfg.bundle, F_OK) < 0) return; /* removed meanwhile */
   }
   /* fire and forget: it runs on after we exit; it is housekeeping, so it yields the CPU to the
    * work of the moment (the niceness is inherited; we are about to exit anyway) */

@@ -55,7 +55,7 @@ export async function checkContainers(
     }
     if (runc || (await isMounted(path.join(s.containers.dir(id), 'rootfs')))) {
       found(`container ${id} has exited but its runtime state or root file system was left behind`);
-      if (opts.repair) await s.cleanup(id, { remove: false });
+      if (opts.repair) await s.cleanup(id, { remove: false, force: true });
     }
   }
   for (const entry of await fs.readdir(path.join(s.runroot, 'runc')).catch(() => [] as string[])) {

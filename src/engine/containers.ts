@@ -96,7 +96,7 @@ export class ContainerService {
   }
 
   /** After the final exit (see cleanupUnlocked); what the monitor's exit command runs. */
-  async cleanup(id: string, opts: { remove?: boolean } = {}): Promise<void> {
+  async cleanup(id: string, opts: { remove?: boolean; force?: boolean } = {}): Promise<void> {
     if (!(await this.containers.get(id))) return;
     await this.exclusive(id, () => this.cleanupUnlocked(id, opts));
   }
@@ -159,6 +159,7 @@ export class ContainerService {
           ? this.remove(record.id, { force: true, volumes: true })
           : this.cleanup(record.id)
       ).catch(() => undefined);
+      await fs.rm(exitLock, { force: true }); // done: the monitor need not run its exit command
       return code;
     });
   }
@@ -362,23 +363,33 @@ export class ContainerService {
    */
   private async cleanupUnlocked(
     id: string,
-    opts: { remove?: boolean; record?: boolean } = {},
+    opts: { remove?: boolean; record?: boolean; force?: boolean } = {},
   ): Promise<void> {
     const record = await this.containers.get(id);
     if (!record) return;
     const state = await currentState(record, this.stateDir(id));
     if (state.status === 'running' || state.status === 'paused' || state.status === 'restarting')
       return;
-    await this.runc.delete(id);
-    await unmountRootfs(this.containers.dir(id));
-    await this.removeCgroups(id);
-    if (!['host', 'none'].includes(record.hostConfig.networkMode)) await this.networks.detach(id);
+    // released once, by whoever comes first after the exit (the attached berth, stop, rm, or the
+    // monitor's exit command): a later one must not unmount what cp or export mounted since
+    // (`force`: system check, which finds leftovers whatever the record says)
+    const released = ['exited', 'created', 'dead'].includes(record.state.status);
+    if (!released || opts.force) await this.release(record);
     if (record.state.status !== 'created' && (opts.record ?? true)) {
       await this.containers.update(id, (r) => {
         r.state = { ...state };
       });
     }
     if ((opts.remove ?? true) && record.hostConfig.autoRemove) await this.destroy(record, true);
+  }
+
+  /** What a run held on the host: runc's state, the root file system mount, cgroups, networks. */
+  private async release(record: ContainerRecord): Promise<void> {
+    await this.runc.delete(record.id);
+    await unmountRootfs(this.containers.dir(record.id));
+    await this.removeCgroups(record.id);
+    if (!['host', 'none'].includes(record.hostConfig.networkMode))
+      await this.networks.detach(record.id);
   }
 
   private async removeCgroups(id: string): Promise<void> {

@@ -30,9 +30,9 @@ export interface MonitorOptions {
   cgroupPath: string;
   exitCommand?: string[];
   /**
-   * A lock file held by a berth that removes the container itself after it exits (an attached
-   * `run --rm`): the monitor runs the exit command only once it gets the lock and the bundle is
-   * still there (the berth holding it died first).
+   * A lock file held by a berth that does the exit command's work itself after the container
+   * exits (an attached `run`), and deletes it once done: the monitor runs the exit command only
+   * if the file is still there when it gets the lock (the berth holding it died first).
    */
   exitLock?: string;
   /** Open file descriptors the monitor keeps while the container lives (held host ports). */
