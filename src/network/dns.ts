@@ -65,9 +65,11 @@ export async function syncDns(dir: string, networks: DnsNetwork[]): Promise<void
   }
   // it forks into the background and writes aardvark.pid; the foreground exits at once
   await new Promise<void>((resolve, reject) => {
+    // its own session: a Ctrl-C meant for this berth must not reach the server
     const child = spawn(aardvarkBinary(), ['--config', dir, '-p', '53', 'run'], {
       stdio: 'ignore',
       cwd: '/',
+      detached: true,
     });
     child.once('error', reject);
     child.once('exit', (code) =>
