@@ -58,6 +58,7 @@ function commandHelp(c: Command): string {
 }
 
 const groups: Record<string, string> = {
+  builder: 'Manage builds',
   container: 'Manage containers',
   image: 'Manage images',
   network: 'Manage networks',

@@ -169,3 +169,40 @@ export async function commitContainer(
     if (pause) await d.containers.unpause(record.id);
   }
 }
+
+/**
+ * A build step's image from the container that ran it: the container's changes as one layer
+ * (none when nothing changed) on its image, with the config and history entry the builder
+ * gives. Stored as a build intermediate.
+ */
+export async function imageFromRunContainer(
+  d: FileDeps,
+  record: ContainerRecord,
+  step: { config: ImageConfig; createdBy: string },
+): Promise<StoredImage> {
+  return withContentLease(d.stores, async () => {
+    const parent = await parentImage(d, record);
+    const layer = await changesLayer(d, record, parent.config.rootfs.diff_ids);
+    const image: ImageConfig = {
+      ...step.config,
+      rootfs: {
+        type: 'layers',
+        diff_ids: [...parent.config.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])],
+      },
+      history: [
+        ...(step.config.history ?? []),
+        {
+          created: step.config.created,
+          created_by: step.createdBy,
+          comment: 'buildkit.dockerfile.v0',
+          ...(layer ? {} : { empty_layer: true }),
+        },
+      ],
+    };
+    return storeImage(d.stores, {
+      config: image,
+      layers: [...parent.layers, ...(layer ? [layer.descriptor] : [])],
+      intermediate: true,
+    });
+  });
+}

@@ -2,6 +2,9 @@
  * The engine: one object whose methods are berth's operations. The CLI and (later) the API
  * server translate to and from these calls and nothing else.
  */
+import { Builder, type BuildOptions } from './build/builder.js';
+import { BuildCache } from './build/cache.js';
+import { contextFilter } from './build/context.js';
 import { connectContainer, disconnectContainer } from './container-network.js';
 import { NetworkService } from './networks.js';
 import fs from 'node:fs/promises';
@@ -155,6 +158,46 @@ export class Engine {
     await fs.rm(this.runroot, { recursive: true, force: true });
   }
 
+  /** `build`: the image ID; step lines and RUN output go to `out`. */
+  async build(
+    opts: Omit<BuildOptions, 'network'> & { network?: string },
+    out: Writable,
+  ): Promise<Digest> {
+    const builder = new Builder(
+      {
+        stores: this.stores,
+        containers: this.containers,
+        createContainer: (req) => this.createContainer(req),
+        cacheFile: path.join(this.opts.root, 'metadata', 'build-cache.json'),
+      },
+      { ...opts, network: opts.network ?? 'default', decide: await contextFilter(opts.contextDir) },
+      out,
+    );
+    return builder.build();
+  }
+
+  /** `builder prune`: the build cache's images (those no tag or container holds). */
+  async pruneBuildCache(): Promise<PruneResult> {
+    const cache = new BuildCache(path.join(this.opts.root, 'metadata', 'build-cache.json'));
+    await cache.prune(() => false);
+    const db = await this.stores.images.read();
+    const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
+    const users = await this.imageUsers();
+    const removed = await this.stores.images.update((d) =>
+      Object.values(d.images)
+        .filter((img) => img.intermediate && !users.has(img.id) && tagsOf(db, img.id).length === 0)
+        .map((img) => removeFromDb(d, img.id, true)),
+    );
+    for (const r of removed) result.deleted.push(...r.deleted);
+    if (removed.length > 0) {
+      const freed = await withGcLock(this.stores, async () =>
+        collectGarbage(this.stores, await imageRoots(this.stores, await this.stores.images.read())),
+      );
+      result.reclaimed = freed.reclaimed;
+    }
+    return result;
+  }
+
   /** `network connect`: now if it runs, and at every start. */
   async connectNetwork(
     container: string,
@@ -258,7 +301,7 @@ export class Engine {
     const db = await this.stores.images.read();
     const patterns = filters.get('reference');
     return Object.values(db.images)
-      .filter((img) => imageMatches(db, img, filters))
+      .filter((img) => (opts.all || !img.intermediate) && imageMatches(db, img, filters))
       .sort((a, b) =>
         a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? -1 : 1,
       )
@@ -398,7 +441,7 @@ export class Engine {
       const victims = Object.values(db.images).filter(
         (img) =>
           !users.has(img.id) &&
-          (!dangling || tagsOf(db, img.id).length === 0) &&
+          (!dangling || (tagsOf(db, img.id).length === 0 && !img.intermediate)) &&
           imageMatches(db, img, filters),
       );
       return victims.map((img) => removeFromDb(db, img.id, true));

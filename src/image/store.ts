@@ -38,6 +38,11 @@ export interface ImageRecord {
   added: string;
   /** The config's labels (kept here so listings need not read configs). */
   labels?: Record<string, string>;
+  /**
+   * The result of a build step, kept for the build cache: listed by `images -a` only, removed by
+   * `builder prune` (and by `image prune -a`), never by a plain `image prune`.
+   */
+  intermediate?: true;
 }
 
 export interface ImageDb {

@@ -16,6 +16,8 @@ export interface NewImage {
   manifest?: { digest: Digest; mediaType: string };
   tags?: Reference[];
   repoDigests?: string[];
+  /** A build step's result: kept for the build cache, hidden from `images` (see ImageRecord). */
+  intermediate?: boolean;
 }
 
 export interface StoredImage {
@@ -65,6 +67,10 @@ export async function storeImage(s: Stores, img: NewImage): Promise<StoredImage>
       created: img.config.created ?? now,
       added: prev?.added ?? now,
       ...(img.config.config?.Labels ? { labels: img.config.config.Labels } : {}),
+      // an image stays a build intermediate only until something else stores it
+      ...(img.intermediate && (prev === undefined || prev.intermediate)
+        ? { intermediate: true }
+        : {}),
     };
     db.images[record.id] = record;
     const retagged: StoredImage['retagged'] = [];

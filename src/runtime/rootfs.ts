@@ -30,6 +30,8 @@ export async function isMounted(target: string): Promise<boolean> {
 }
 
 /** Mount the overlay (idempotent: an existing mount is kept). `lowerDirs` top-most first. */
+const MS_RDONLY = 1;
+
 export async function mountRootfs(containerDir: string, lowerDirs: string[]): Promise<string> {
   const p = rootfsPaths(containerDir);
   for (const d of [p.upper, p.work, p.rootfs]) await fs.mkdir(d, { recursive: true, mode: 0o755 });
@@ -49,4 +51,32 @@ export async function unmountRootfs(containerDir: string): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
   }
+}
+
+/**
+ * Layers as one read-only tree (COPY --from): a single layer is used as it is; several are
+ * mounted as an overlay without an upper directory, under a temporary directory.
+ */
+export async function mountReadOnly(
+  lowerDirs: string[],
+): Promise<{ root: string; release: () => Promise<void> }> {
+  if (lowerDirs.length === 0) {
+    const root = await fs.mkdtemp('/tmp/berth-empty-');
+    return { root, release: () => fs.rm(root, { recursive: true, force: true }) };
+  }
+  if (lowerDirs.length === 1) return { root: lowerDirs[0]!, release: () => Promise.resolve() };
+  const root = await fs.mkdtemp('/tmp/berth-layers-');
+  try {
+    mount('overlay', root, 'overlay', MS_RDONLY, `lowerdir=${lowerDirs.join(':')}`);
+  } catch (e) {
+    await fs.rm(root, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    root,
+    release: async () => {
+      umount2(root, MNT_DETACH);
+      await fs.rm(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -33,6 +33,7 @@ import {
   containerTopCommand,
 } from './container-info.js';
 import { containerAttach, containerCreate, containerRun, containerStart } from './container-run.js';
+import { buildCommand, builderPrune } from './build.js';
 import {
   containerPort,
   networkConnect,
@@ -46,6 +47,8 @@ import {
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
+  buildCommand,
+  builderPrune,
   containerCommit,
   containerCopy,
   containerDiff,

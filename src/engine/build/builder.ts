@@ -1,0 +1,702 @@
+/**
+ * `build`: a Dockerfile's stages executed step by step. Each step's result is an image (a build
+ * intermediate, hidden from `images`); RUN runs in a container of the previous step's image and
+ * its changes become one layer; COPY and ADD write a layer without a container; the other
+ * instructions change only the config. Every step is looked up in the build cache first, by its
+ * parent, its expanded instruction, the build args it sees and the content of what it copies.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { chainIds, type Digest } from '../../core/digest.js';
+import { expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
+import { parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
+import { parseErrorLocation } from '../../core/dockerfile/ast.js';
+import { invalidArgument, noSuchImage } from '../../core/errors.js';
+import { parseDuration } from '../../core/go-parse.js';
+import { toOciMediaType } from '../../core/media-types.js';
+import type { ContainerConfig, Descriptor, ImageConfig, ImageManifest } from '../../core/oci.js';
+import { parseOciDocument } from '../../core/oci-schema.js';
+import { resolveUser } from '../../core/passwd.js';
+import { parseReference } from '../../core/reference.js';
+import { MergedView } from '../../archive/merged-view.js';
+import { findImage } from '../../image/store.js';
+import { commitDirAsLayer } from '../../image/layer-from-dir.js';
+import { withContentLease } from '../../image/stores.js';
+import { storeImage } from '../../image/write.js';
+import { imageFromRunContainer } from '../container-commit.js';
+import type { FileDeps } from '../container-fs.js';
+import type { CreateRequest } from '../container-request.js';
+import type { ContainerRecord } from '../../runtime/container-record.js';
+import { mountReadOnly } from '../../runtime/rootfs.js';
+import { BuildCache } from './cache.js';
+import { contentDigest, copyItems, writeCopy, type CopySource } from './copy.js';
+
+export interface BuildOptions {
+  contextDir: string;
+  /** The Dockerfile's text and the name errors give it. */
+  dockerfile: { text: string; name: string };
+  tags: string[];
+  buildArgs: Record<string, string | undefined>;
+  target?: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  network: string;
+  addHosts: string[];
+  /** .dockerignore's verdict for a context path (see CopySource). */
+  decide?: CopySource['decide'];
+}
+
+export interface BuildDeps extends FileDeps {
+  createContainer(req: CreateRequest): Promise<ContainerRecord>;
+  cacheFile: string;
+}
+
+/** The state of a stage between steps: its image and what the next steps need. */
+interface StageState {
+  imageId?: Digest;
+  config: ImageConfig;
+  layers: Descriptor[];
+  args: Map<string, string>;
+  cmdSet: boolean;
+}
+
+interface Stage {
+  name?: string;
+  from: string;
+  nodes: Node[];
+  line: number;
+  result?: StageState;
+}
+
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const PREDEFINED_ARGS = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap(
+  (a) => [a, a.toLowerCase()],
+);
+
+function envMap(config: ContainerConfig | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of config?.Env ?? []) {
+    const i = e.indexOf('=');
+    m.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+  }
+  return m;
+}
+
+function sourceDateEpoch(): number | undefined {
+  const v = process.env['SOURCE_DATE_EPOCH'];
+  return v && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+const now = () => {
+  const epoch = sourceDateEpoch();
+  return (epoch !== undefined ? new Date(epoch * 1000) : new Date()).toISOString();
+};
+
+export class Builder {
+  private readonly cache: BuildCache;
+  private step = 0;
+
+  constructor(
+    private readonly d: BuildDeps,
+    private readonly o: BuildOptions,
+    private readonly out: Writable,
+  ) {
+    this.cache = new BuildCache(d.cacheFile);
+  }
+
+  private say(line: string): void {
+    this.out.write(line + '\n');
+  }
+
+  /** Errors name the Dockerfile and line, as Docker's do. */
+  private at(node: { startLine: number } | number, e: unknown): Error {
+    const line = typeof node === 'number' ? node : node.startLine;
+    const err = e as Error;
+    if (/^[^:\s]+:\d+: /.test(err.message)) return err;
+    err.message = `${this.o.dockerfile.name}:${line}: ${err.message}`;
+    return err;
+  }
+
+  async build(): Promise<Digest> {
+    let parsed;
+    try {
+      parsed = parseDockerfile(this.o.dockerfile.text);
+    } catch (e) {
+      throw this.at(parseErrorLocation(e)?.startLine ?? 1, e);
+    }
+    const escape = parsed.escapeToken;
+    const globalArgs = new Map<string, string>();
+    const stages: Stage[] = [];
+    for (const node of parsed.ast.children) {
+      if (node.keyword === 'from') {
+        const asIdx = node.args.findIndex((a) => a.toLowerCase() === 'as');
+        stages.push({
+          from: node.args[0] ?? '',
+          name: asIdx > 0 ? node.args[asIdx + 1]?.toLowerCase() : undefined,
+          nodes: [],
+          line: node.startLine,
+        });
+      } else if (stages.length === 0) {
+        if (node.keyword !== 'arg')
+          throw this.at(node, invalidArgument('no build stage in current context'));
+        for (const a of node.args) {
+          const [k, v] = a.split(/=(.*)/s);
+          const value =
+            this.o.buildArgs[k!] ??
+            (v !== undefined ? expandWord(v, globalArgs, escape) : undefined);
+          if (value !== undefined) globalArgs.set(k!, value);
+          else globalArgs.delete(k!);
+        }
+      } else stages.at(-1)!.nodes.push(node);
+    }
+    if (stages.length === 0)
+      throw invalidArgument(`${this.o.dockerfile.name}: file with no instructions`);
+    let target = stages.length - 1;
+    if (this.o.target) {
+      target = stages.findIndex((s) => s.name === this.o.target!.toLowerCase());
+      if (target < 0) throw invalidArgument(`target stage "${this.o.target}" could not be found`);
+    }
+    const needed = this.neededStages(stages, target, globalArgs, escape);
+    for (const i of [...needed].sort((a, b) => a - b))
+      stages[i]!.result = await this.runStage(stages, i, globalArgs, escape);
+    const result = stages[target]!.result!;
+    return this.finish(result);
+  }
+
+  /** The stages the target depends on (FROM a stage, COPY --from a stage). */
+  private neededStages(stages: Stage[], target: number, globals: Env, escape: string): Set<number> {
+    const needed = new Set<number>();
+    const byRef = (ref: string, before: number): number | undefined => {
+      const r = ref.toLowerCase();
+      const i = /^\d+$/.test(r) ? Number(r) : stages.findIndex((s) => s.name === r);
+      return i >= 0 && i < before ? i : undefined;
+    };
+    const visit = (i: number) => {
+      if (needed.has(i)) return;
+      needed.add(i);
+      const s = stages[i]!;
+      const base = byRef(expandWord(s.from, globals, escape), i);
+      if (base !== undefined) visit(base);
+      for (const n of s.nodes)
+        for (const f of n.flags)
+          if (f.startsWith('--from=')) {
+            const dep = byRef(f.slice(7), i);
+            if (dep !== undefined) visit(dep);
+          }
+    };
+    visit(target);
+    return needed;
+  }
+
+  private async imageState(ref: string): Promise<StageState> {
+    const db = await this.d.stores.images.read();
+    const found = findImage(db, ref);
+    if (!found) throw noSuchImage(ref);
+    const image = found.record;
+    const config = parseOciDocument<ImageConfig>(
+      'config',
+      await this.d.stores.content.read(image.id),
+    );
+    const manifest = parseOciDocument<ImageManifest>(
+      'manifest',
+      await this.d.stores.content.read(image.manifest),
+    );
+    return {
+      imageId: image.id,
+      config,
+      layers: manifest.layers.map((l) => ({ ...l, mediaType: toOciMediaType(l.mediaType) })),
+      args: new Map(),
+      cmdSet: false,
+    };
+  }
+
+  private async runStage(
+    stages: Stage[],
+    index: number,
+    globals: Map<string, string>,
+    escape: string,
+  ) {
+    const stage = stages[index]!;
+    const label = stage.name ?? `stage-${index}`;
+    const from = expandWord(stage.from, globals, escape);
+    this.say(`#${++this.step} [${label} 1/${stage.nodes.length + 1}] FROM ${from}`);
+    let state: StageState;
+    const prev = stages.find((s, i) => i < index && s.name === from.toLowerCase())?.result;
+    if (prev) state = { ...prev, args: new Map(), cmdSet: false };
+    else if (from === 'scratch')
+      state = {
+        config: {
+          architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+          os: 'linux',
+          config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+          rootfs: { type: 'layers', diff_ids: [] },
+          history: [],
+        },
+        layers: [],
+        args: new Map(),
+        cmdSet: false,
+      };
+    else {
+      try {
+        state = await this.imageState(from);
+      } catch (e) {
+        throw this.at(stage.line, e);
+      }
+    }
+    for (const [n, node] of stage.nodes.entries()) {
+      const title = `[${label} ${n + 2}/${stage.nodes.length + 1}] ${node.original.trim()}`;
+      try {
+        state = await this.runStep(stages, state, node, title, escape, globals);
+      } catch (e) {
+        throw this.at(node, e);
+      }
+    }
+    return state;
+  }
+
+  /** The variables a step expands with: the stage's ARGs, then ENV on top. */
+  private vars(state: StageState): Map<string, string> {
+    return new Map([...state.args, ...envMap(state.config.config)]);
+  }
+
+  private async runStep(
+    stages: Stage[],
+    state: StageState,
+    node: Node,
+    title: string,
+    escape: string,
+    globals: Map<string, string>,
+  ): Promise<StageState> {
+    const vars = this.vars(state);
+    const x = (w: string) => expandWord(w, vars, escape);
+    const cfg: ContainerConfig = structuredClone(state.config.config ?? {});
+    const shell = cfg.Shell ?? DEFAULT_SHELL;
+    const kw = node.keyword;
+    const commandOf = (): string[] =>
+      node.json
+        ? node.args
+        : [
+            ...shell,
+            node.heredocs.length > 0 && node.args.join(' ').trim().startsWith('<<')
+              ? node.heredocs[0]!.content
+              : node.args.join(' '),
+          ];
+    switch (kw) {
+      case 'arg': {
+        const args = new Map(state.args);
+        for (const a of node.args) {
+          const [k, v] = a.split(/=(.*)/s) as [string, string | undefined];
+          const value =
+            this.o.buildArgs[k] ??
+            (v !== undefined
+              ? x(v)
+              : (globals.get(k) ??
+                (PREDEFINED_ARGS.includes(k) ? this.o.buildArgs[k] : undefined)));
+          if (value !== undefined) args.set(k, value);
+        }
+        return this.configStep(state, cfg, title, node, { args });
+      }
+      case 'env': {
+        const env = envMap(cfg);
+        for (let i = 0; i + 1 < node.args.length; i += 3)
+          env.set(x(node.args[i]!), x(node.args[i + 1]!));
+        cfg.Env = [...env].map(([k, v]) => `${k}=${v}`);
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'label': {
+        cfg.Labels = { ...(cfg.Labels ?? {}) };
+        for (let i = 0; i + 1 < node.args.length; i += 3)
+          cfg.Labels[x(node.args[i]!)] = x(node.args[i + 1]!);
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'maintainer':
+        return this.configStep(state, cfg, title, node, { author: node.args.join(' ') });
+      case 'workdir': {
+        const dir = x(node.args[0] ?? '');
+        cfg.WorkingDir = path.posix.resolve(cfg.WorkingDir || '/', dir);
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'user':
+        cfg.User = x(node.args[0] ?? '');
+        return this.configStep(state, cfg, title, node);
+      case 'expose': {
+        cfg.ExposedPorts = { ...(cfg.ExposedPorts ?? {}) };
+        for (const p of node.args.flatMap((a) => expandWords(a, vars, escape)))
+          cfg.ExposedPorts[p.includes('/') ? p : `${p}/tcp`] = {};
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'volume': {
+        cfg.Volumes = { ...(cfg.Volumes ?? {}) };
+        for (const v of node.args.flatMap((a) =>
+          node.json ? [x(a)] : expandWords(a, vars, escape),
+        ))
+          cfg.Volumes[v] = {};
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'stopsignal':
+        cfg.StopSignal = x(node.args[0] ?? '');
+        return this.configStep(state, cfg, title, node);
+      case 'cmd':
+        cfg.Cmd = node.json ? node.args : [...shell, node.args.join(' ')];
+        return this.configStep(state, cfg, title, node, { cmdSet: true });
+      case 'entrypoint':
+        cfg.Entrypoint = node.json ? node.args : [...shell, node.args.join(' ')];
+        // Docker: an ENTRYPOINT resets a CMD inherited from the base image
+        if (!state.cmdSet) cfg.Cmd = null;
+        return this.configStep(state, cfg, title, node);
+      case 'shell':
+        if (!node.json) throw invalidArgument('SHELL requires the arguments to be in JSON form');
+        cfg.Shell = node.args;
+        return this.configStep(state, cfg, title, node);
+      case 'healthcheck': {
+        cfg.Healthcheck = healthcheck(node);
+        return this.configStep(state, cfg, title, node);
+      }
+      case 'onbuild':
+        cfg.OnBuild = [...(cfg.OnBuild ?? []), node.original.replace(/^\s*onbuild\s+/i, '')];
+        return this.configStep(state, cfg, title, node);
+      case 'run':
+        return this.runInstruction(state, node, title, commandOf());
+      case 'copy':
+      case 'add':
+        return this.copyInstruction(stages, state, node, title, vars, escape);
+      default:
+        throw invalidArgument(`unknown instruction: ${node.value.toUpperCase()}`);
+    }
+  }
+
+  /** The cache key of a step. */
+  private key(state: StageState, node: Node, extra: unknown): string {
+    return createHash('sha256')
+      .update(
+        JSON.stringify({
+          parent: state.imageId ?? 'scratch',
+          original: node.original,
+          flags: node.flags,
+          heredocs: node.heredocs.map((h) => h.content),
+          extra,
+        }),
+      )
+      .digest('hex');
+  }
+
+  private async cached(key: string, title: string): Promise<StageState | undefined> {
+    if (this.o.noCache) return undefined;
+    const id = await this.cache.get(key);
+    if (!id) return undefined;
+    const db = await this.d.stores.images.read();
+    if (!db.images[id]) return undefined;
+    this.say(`#${++this.step} ${title}`);
+    this.say(`#${this.step} CACHED`);
+    return this.imageState(id);
+  }
+
+  /** A step that changes the config only: an empty-layer history entry. */
+  private async configStep(
+    state: StageState,
+    cfg: ContainerConfig,
+    title: string,
+    node: Node,
+    extra: { args?: Map<string, string>; cmdSet?: boolean; author?: string } = {},
+  ): Promise<StageState> {
+    const args = extra.args ?? state.args;
+    const key = this.key(state, node, { args: [...args] });
+    const hit = await this.cached(key, title);
+    if (hit) return { ...hit, args, cmdSet: extra.cmdSet ?? state.cmdSet };
+    this.say(`#${++this.step} ${title}`);
+    const created = now();
+    const config: ImageConfig = {
+      ...state.config,
+      created,
+      ...(extra.author ? { author: extra.author } : {}),
+      config: cfg,
+      history: [
+        ...(state.config.history ?? []),
+        {
+          created,
+          created_by: createdBy(node),
+          comment: 'buildkit.dockerfile.v0',
+          empty_layer: true,
+        },
+      ],
+    };
+    const stored = await storeImage(this.d.stores, {
+      config,
+      layers: state.layers,
+      intermediate: true,
+    });
+    await this.cache.set(key, stored.record.id);
+    this.say(`#${this.step} DONE`);
+    return {
+      imageId: stored.record.id,
+      config,
+      layers: state.layers,
+      args,
+      cmdSet: extra.cmdSet ?? state.cmdSet,
+    };
+  }
+
+  private async runInstruction(state: StageState, node: Node, title: string, command: string[]) {
+    // ARGs are in RUN's environment (and so in its cache key), ENV comes from the image
+    const argEnv = [...state.args]
+      .filter(([k]) => !envMap(state.config.config).has(k))
+      .map(([k, v]) => `${k}=${v}`);
+    const key = this.key(state, node, { argEnv });
+    const hit = await this.cached(key, title);
+    if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
+    this.say(`#${++this.step} ${title}`);
+    if (!state.imageId)
+      throw invalidArgument('RUN needs a file system to run in: FROM scratch has none');
+    const started = Date.now();
+    const record = await this.d.createContainer(runRequest(state.imageId, command, argEnv, this.o));
+    try {
+      const code = await this.d.containers.runAttached(
+        record.id,
+        { stdout: this.out, stderr: this.out, tty: false },
+        false,
+      );
+      if (code !== 0)
+        throw invalidArgument(
+          `process "${command.join(' ')}" did not complete successfully: exit code: ${code}`,
+        );
+      const created = now();
+      const stored = await imageFromRunContainer(this.d, record, {
+        config: { ...state.config, created, config: state.config.config },
+        createdBy: createdBy(node),
+      });
+      await this.cache.set(key, stored.record.id);
+      this.say(`#${this.step} DONE ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      const next = await this.imageState(stored.record.id);
+      return { ...next, args: state.args, cmdSet: state.cmdSet };
+    } finally {
+      await this.d.containers
+        .remove(record.id, { force: true, volumes: true })
+        .catch(() => undefined);
+    }
+  }
+
+  private async copyInstruction(
+    stages: Stage[],
+    state: StageState,
+    node: Node,
+    title: string,
+    vars: Env,
+    escape: string,
+  ): Promise<StageState> {
+    const flags = new Map(
+      node.flags.map((f) => {
+        const m = /^--([^=]+)(?:=(.*))?$/s.exec(f);
+        return [m?.[1] ?? f, m?.[2] ?? 'true'] as const;
+      }),
+    );
+    for (const f of flags.keys())
+      if (
+        ![
+          'from',
+          'chown',
+          'chmod',
+          'link',
+          'parents',
+          'exclude',
+          'checksum',
+          'keep-git-dir',
+        ].includes(f)
+      )
+        throw invalidArgument(`unknown flag: --${f}`);
+    const words = node.json
+      ? node.args.map((a) => expandWord(a, vars, escape))
+      : node.args.map((a) => expandWord(a, vars, escape));
+    if (words.length < 2 && node.heredocs.length === 0)
+      throw invalidArgument(`${node.value.toUpperCase()} requires at least two arguments`);
+    const destWord = words.at(-1)!;
+    const dest = path.posix.resolve(state.config.config?.WorkingDir || '/', destWord).slice(1);
+    const destIsDir = destWord.endsWith('/') || destWord === '.' || destWord.endsWith('/.');
+    const heredocDir =
+      node.heredocs.length > 0 ? await fs.mkdtemp('/tmp/berth-heredoc-') : undefined;
+    let fromRoot: { root: string; release: () => Promise<void> } | undefined;
+    try {
+      let src: CopySource;
+      const sources = words.slice(0, -1);
+      if (heredocDir) {
+        for (const h of node.heredocs) await fs.writeFile(path.join(heredocDir, h.name), h.content);
+        src = { root: heredocDir };
+      } else if (flags.has('from')) {
+        fromRoot = await this.stageRoot(stages, flags.get('from')!);
+        src = { root: fromRoot.root };
+      } else src = { root: this.o.contextDir, decide: this.o.decide };
+      const { items } = copyItems(
+        src,
+        heredocDir ? node.heredocs.map((h) => h.name) : sources,
+        destIsDir,
+      );
+      const owner = flags.get('chown');
+      const chmod = flags.get('chmod');
+      if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod))
+        throw invalidArgument(`invalid chmod parameter: ${chmod}`);
+      const key = this.key(state, node, { content: contentDigest(items), dest });
+      const hit = await this.cached(key, title);
+      if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
+      this.say(`#${++this.step} ${title}`);
+      const lowers = await this.d.stores.snapshots.lowerDirs(
+        chainIds(state.config.rootfs.diff_ids).at(-1),
+      );
+      const ids = owner ? await this.owner(owner, lowers) : { uid: 0, gid: 0 };
+      const stored = await withContentLease(this.d.stores, async () => {
+        const pending = await this.d.stores.snapshots.prepare();
+        let size: number;
+        try {
+          size = writeCopy(pending.dir, lowers, dest, items, {
+            ...ids,
+            chmod: chmod ? parseInt(chmod, 8) : undefined,
+          });
+        } catch (e) {
+          await pending.discard();
+          throw e;
+        }
+        const diffIds = state.config.rootfs.diff_ids;
+        const layer = await commitDirAsLayer(this.d.stores, pending, {
+          parent: chainIds(diffIds).at(-1),
+          size,
+          sourceDateEpoch: sourceDateEpoch(),
+          chainId: (diffId) => chainIds([...diffIds, diffId]).at(-1)!,
+        });
+        const created = now();
+        const config: ImageConfig = {
+          ...state.config,
+          created,
+          rootfs: { type: 'layers', diff_ids: [...diffIds, layer.diffId] },
+          history: [
+            ...(state.config.history ?? []),
+            { created, created_by: createdBy(node), comment: 'buildkit.dockerfile.v0' },
+          ],
+        };
+        return storeImage(this.d.stores, {
+          config,
+          layers: [...state.layers, layer.descriptor],
+          intermediate: true,
+        });
+      });
+      await this.cache.set(key, stored.record.id);
+      this.say(`#${this.step} DONE`);
+      const next = await this.imageState(stored.record.id);
+      return { ...next, args: state.args, cmdSet: state.cmdSet };
+    } finally {
+      if (heredocDir) await fs.rm(heredocDir, { recursive: true, force: true });
+      await fromRoot?.release();
+    }
+  }
+
+  /** --chown: names resolved through the image's /etc/passwd and /etc/group. */
+  private async owner(spec: string, lowers: string[]) {
+    const view = new MergedView(lowers);
+    const read = async (rel: string) => {
+      const f = view.lookup(rel);
+      return f?.stat.isFile() ? fs.readFile(f.path, 'utf8') : undefined;
+    };
+    const ids = resolveUser(spec, await read('etc/passwd'), await read('etc/group'));
+    return { uid: ids.uid, gid: ids.gid };
+  }
+
+  /** The file system of a finished stage (or an image) for COPY --from, mounted read-only. */
+  private async stageRoot(stages: Stage[], ref: string) {
+    const r = ref.toLowerCase();
+    const stage = /^\d+$/.test(r) ? stages[Number(r)] : stages.find((s) => s.name === r);
+    const state = stage?.result ?? (await this.imageState(ref));
+    const lowers = await this.d.stores.snapshots.lowerDirs(
+      chainIds(state.config.rootfs.diff_ids).at(-1),
+    );
+    return mountReadOnly(lowers);
+  }
+
+  /** The final image: the build's labels, and its names. */
+  private async finish(state: StageState): Promise<Digest> {
+    let config = state.config;
+    if (Object.keys(this.o.labels).length > 0)
+      config = {
+        ...config,
+        config: {
+          ...config.config,
+          Labels: { ...(config.config?.Labels ?? {}), ...this.o.labels },
+        },
+      };
+    const stored = await storeImage(this.d.stores, {
+      config,
+      layers: state.layers,
+      tags: this.o.tags.map((t) => parseReference(t)),
+    });
+    return stored.record.id;
+  }
+}
+
+/** History's created_by, as BuildKit writes it. */
+function createdBy(node: Node): string {
+  const text = node.original.trim().replace(/^\S+\s*/, '');
+  if (node.keyword === 'run')
+    return `RUN ${node.json ? node.args.join(' ') : `/bin/sh -c ${text}`} # buildkit`;
+  return `${node.keyword.toUpperCase()} ${text}`;
+}
+
+function healthcheck(node: Node): ContainerConfig['Healthcheck'] {
+  const kind = (node.args[0] ?? '').toUpperCase();
+  if (kind === 'NONE') return { Test: ['NONE'] };
+  const rest = node.args.slice(1);
+  const hc: NonNullable<ContainerConfig['Healthcheck']> = {
+    Test: node.json ? ['CMD', ...rest] : ['CMD-SHELL', rest.join(' ')],
+  };
+  for (const f of node.flags) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(f);
+    if (!m) throw invalidArgument(`invalid flag: ${f}`);
+    const [, name, value] = m as unknown as [string, string, string];
+    if (name === 'retries') hc.Retries = Number(value);
+    else if (name === 'interval') hc.Interval = parseDuration(value);
+    else if (name === 'timeout') hc.Timeout = parseDuration(value);
+    else if (name === 'start-period') hc.StartPeriod = parseDuration(value);
+    else if (name === 'start-interval') hc.StartInterval = parseDuration(value);
+    else throw invalidArgument(`unknown flag: --${name}`);
+  }
+  return hc;
+}
+
+function runRequest(
+  image: string,
+  command: string[],
+  env: string[],
+  o: BuildOptions,
+): CreateRequest {
+  return {
+    image,
+    cmd: command,
+    entrypoint: [''],
+    env,
+    labels: {},
+    tty: false,
+    openStdin: false,
+    stdinOnce: false,
+    hostConfig: {
+      autoRemove: false,
+      restartPolicy: { name: 'no', maximumRetryCount: 0 },
+      binds: [],
+      mounts: [],
+      tmpfs: [],
+      networkMode: o.network,
+      memory: 0,
+      memorySwap: 0,
+      nanoCpus: 0,
+      cpuShares: 0,
+      pidsLimit: 0,
+      ulimits: [],
+      readonlyRootfs: false,
+      privileged: false,
+      capAdd: [],
+      capDrop: [],
+      securityOpt: [],
+      init: false,
+      logConfig: { maxSize: 10_000_000, maxFile: 3 },
+      dns: [],
+      dnsSearch: [],
+      extraHosts: o.addHosts,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The build cache: step keys (parent image, instruction, build args, content copied) to the
+ * image each step made. One JSON file, replaced atomically under a lock; an entry whose image
+ * is gone is simply a miss.
+ */
+import path from 'node:path';
+import type { Digest } from '../../core/digest.js';
+import { readJsonFile, writeFileAtomic } from '../../sys/atomic-file.js';
+import { withFileLock } from '../../sys/lock.js';
+
+type Entries = Record<string, Digest>;
+
+export class BuildCache {
+  constructor(private readonly file: string) {}
+
+  async get(key: string): Promise<Digest | undefined> {
+    return (await readJsonFile<Entries>(this.file))?.[key];
+  }
+
+  async set(key: string, image: Digest): Promise<void> {
+    await this.update((e) => {
+      e[key] = image;
+    });
+  }
+
+  /** Keep only the entries `keep` accepts; returns the images of the dropped ones. */
+  async prune(keep: (image: Digest) => boolean): Promise<Digest[]> {
+    const dropped: Digest[] = [];
+    await this.update((e) => {
+      for (const [k, v] of Object.entries(e))
+        if (!keep(v)) {
+          dropped.push(v);
+          delete e[k];
+        }
+    });
+    return dropped;
+  }
+
+  private async update(fn: (e: Entries) => void): Promise<void> {
+    await withFileLock(this.file + '.lock', async () => {
+      const entries = (await readJsonFile<Entries>(this.file)) ?? {};
+      fn(entries);
+      await writeFileAtomic(this.file, JSON.stringify(entries) + '\n');
+    });
+  }
+
+  get dir(): string {
+    return path.dirname(this.file);
+  }
+}

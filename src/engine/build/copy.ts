@@ -1,0 +1,197 @@
+/**
+ * COPY and ADD as a layer, without a container: the sources (from the build context, or from
+ * another stage's or image's file system) are copied into a new snapshot directory on top of
+ * the current image, owned by root (or --chown), with --chmod applied; the directories on the
+ * way to the destination keep the mode and owner the image gives them.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MergedView } from '../../archive/merged-view.js';
+import { invalidArgument } from '../../core/errors.js';
+
+export interface CopySource {
+  /** The directory sources are relative to (the context, or a stage's root). */
+  root: string;
+  /**
+   * .dockerignore's verdict on a relative path (context only): `exclude` leaves it out but walks
+   * a directory (a `!` pattern may take back something inside), `prune` skips it whole.
+   */
+  decide?: (rel: string, isDir: boolean) => 'keep' | 'exclude' | 'prune';
+}
+
+/** A file to copy: where it is, and where it goes (relative to the destination). */
+interface Item {
+  host: string;
+  rel: string;
+}
+
+const hasWildcard = (p: string) => /[*?[]/.test(p);
+
+/** A glob segment as a RegExp (Go's filepath.Match: *, ?, [...]). */
+function segmentRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) throw invalidArgument(`syntax error in pattern: ${glob}`);
+      re += '[' + glob.slice(i + 1, end).replace(/^!/, '^') + ']';
+      i = end;
+    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
+    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The relative paths a source names (wildcards expanded), or an error when none exists. */
+export function resolveSource(src: CopySource, pattern: string): string[] {
+  const clean = path.posix
+    .normalize('/' + pattern)
+    .slice(1)
+    .replace(/\/$/, '');
+  if (!hasWildcard(clean)) {
+    if (clean !== '' && !fs.existsSync(path.join(src.root, clean)))
+      throw invalidArgument(`failed to compute cache key: "/${clean}": not found`);
+    if (
+      clean !== '' &&
+      src.decide?.(clean, false) === 'exclude' &&
+      !fs.statSync(path.join(src.root, clean)).isDirectory()
+    )
+      throw invalidArgument(
+        `failed to compute cache key: "/${clean}": not found (excluded by .dockerignore)`,
+      );
+    return [clean];
+  }
+  let matches = [''];
+  for (const seg of clean.split('/')) {
+    const next: string[] = [];
+    for (const base of matches) {
+      if (!hasWildcard(seg)) {
+        const rel = base ? `${base}/${seg}` : seg;
+        if (fs.existsSync(path.join(src.root, rel))) next.push(rel);
+        continue;
+      }
+      const re = segmentRegExp(seg);
+      const dir = path.join(src.root, base);
+      for (const name of fs.readdirSync(dir).sort()) {
+        const rel = base ? `${base}/${name}` : name;
+        if (re.test(name) && (src.decide?.(rel, false) ?? 'keep') === 'keep') next.push(rel);
+      }
+    }
+    matches = next;
+  }
+  if (matches.length === 0)
+    throw invalidArgument(
+      `failed to compute cache key: no source files were specified by "${pattern}"`,
+    );
+  return matches;
+}
+
+/** Every file under a source path, depth first in name order, skipping excluded ones. */
+function walk(src: CopySource, rel: string, into: string, out: Item[], keep = true): void {
+  const host = path.join(src.root, rel);
+  const st = fs.lstatSync(host);
+  if (keep) out.push({ host, rel: into });
+  if (!st.isDirectory()) return;
+  for (const name of fs.readdirSync(host).sort()) {
+    const child = rel ? `${rel}/${name}` : name;
+    const isDir = fs.lstatSync(path.join(src.root, child)).isDirectory();
+    const verdict = src.decide?.(child, isDir) ?? 'keep';
+    if (verdict === 'prune') continue;
+    walk(src, child, into ? `${into}/${name}` : name, out, verdict === 'keep');
+  }
+}
+
+/**
+ * What a COPY copies: each source path and where it lands relative to the destination.
+ * Docker's rules: a directory source copies its contents; a file lands at the destination
+ * itself unless it is a directory (ends with `/`, or several sources).
+ */
+export function copyItems(
+  src: CopySource,
+  sources: string[],
+  destIsDir: boolean,
+): { items: Item[]; destIsDir: boolean } {
+  const resolved = sources.flatMap((s) => resolveSource(src, s));
+  const asDir = destIsDir || resolved.length > 1;
+  if (resolved.length > 1 && !destIsDir)
+    throw invalidArgument(
+      'When using COPY with more than one source file, the destination must be a directory and end with a /',
+    );
+  const items: Item[] = [];
+  for (const rel of resolved) {
+    const host = path.join(src.root, rel);
+    if (fs.lstatSync(host).isDirectory()) {
+      const inner: Item[] = [];
+      walk(src, rel, '', inner);
+      items.push(...inner.filter((i) => i.rel !== ''));
+      if (inner.length === 1) items.push({ host, rel: '' }); // an empty directory: just the destination
+    } else {
+      items.push({ host, rel: asDir ? path.posix.basename(rel) : '' });
+    }
+  }
+  return { items, destIsDir: asDir };
+}
+
+/** The cache key part of a COPY: names, modes, sizes and contents of what it reads (no times). */
+export function contentDigest(items: Item[]): string {
+  const h = createHash('sha256');
+  for (const i of items) {
+    const st = fs.lstatSync(i.host);
+    h.update(`${i.rel}\0${st.mode}\0`);
+    if (st.isFile()) h.update(fs.readFileSync(i.host));
+    else if (st.isSymbolicLink()) h.update(fs.readlinkSync(i.host));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Fill `layerDir` (an empty snapshot directory) with the copy: the destination's parents as
+ * the image has them, then the items. Returns the bytes written.
+ */
+export function writeCopy(
+  layerDir: string,
+  lowers: string[],
+  dest: string,
+  items: Item[],
+  opts: { uid: number; gid: number; chmod?: number },
+): number {
+  const view = new MergedView(lowers);
+  // the parents of the destination, with the image's metadata (new ones: 0755 root)
+  const parts = dest.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length + (items.every((x) => x.rel !== '') ? 1 : 0); i++) {
+    const rel = parts.slice(0, i).join('/');
+    const dir = path.join(layerDir, rel);
+    const found = view.lookup(rel);
+    fs.mkdirSync(dir, { recursive: true });
+    if (found?.stat.isDirectory()) {
+      fs.chmodSync(dir, found.stat.mode & 0o7777);
+      fs.lchownSync(dir, found.stat.uid, found.stat.gid);
+      fs.utimesSync(dir, found.stat.atime, found.stat.mtime);
+    } else {
+      fs.chmodSync(dir, 0o755);
+      fs.lchownSync(dir, 0, 0);
+    }
+  }
+  let bytes = 0;
+  for (const item of items) {
+    const target = path.join(layerDir, dest, item.rel);
+    const st = fs.lstatSync(item.host);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (st.isDirectory()) fs.mkdirSync(target, { recursive: true });
+    else if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(item.host), target);
+    else if (st.isFile()) {
+      fs.copyFileSync(item.host, target);
+      bytes += st.size;
+    } else continue; // devices, sockets and fifos are not copied
+    const mode = opts.chmod ?? st.mode & 0o7777;
+    if (!st.isSymbolicLink()) fs.chmodSync(target, mode);
+    fs.lchownSync(target, opts.uid, opts.gid);
+    if (!st.isSymbolicLink()) fs.utimesSync(target, st.atime, st.mtime);
+  }
+  return bytes;
+}
