@@ -325,11 +325,11 @@ const regexpOnly = new Set('.+()|{}$');
 /**
  * Upstream's translation of a cleaned pattern. Most characters are copied: `*` becomes `[^/]*`,
  * `?` `[^/]`, `\x` stays `\x`, `[` and `]` stay; `**` (with a `/` after it) becomes an optional
- * group of anything ending in `/`, or at the end `.*`. A pattern with none of these is matched as a string (`exact`); one whose only
- * wildcard is a final `**` by prefix; one starting with `**` and with no other wildcard after it
- * by suffix.
+ * group of anything ending in `/`, or at the end `.*`. A pattern with none of these is matched as
+ * a string (`exact`); one whose only wildcard is a final `**` by prefix; one starting with `**`
+ * and with no other wildcard after it by suffix.
  */
-export function compilePattern(pattern: string): {
+function compilePattern(pattern: string): {
   matchType: PatternMatchType;
   goRegexp: string | null;
 } {
@@ -624,12 +624,13 @@ function goRegexpToJs(source: string): RegExp {
 // ---------------------------------------------------------------------------------------------
 // Go's string and path helpers
 
-/** Go's `strings.TrimSpace`: Unicode White_Space (U+0085 included, the BOM not). */
-const goTrimSpace = (s: string): string =>
-  s.replace(
-    /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
-    '',
-  );
+/** Unicode White_Space, as Go's `strings.TrimSpace` trims it (JS's trim() differs: U+0085, BOM). */
+const whiteSpace =
+  '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const edgeSpace = new RegExp(`^[${whiteSpace}]+|[${whiteSpace}]+$`, 'g');
+
+/** Go's `strings.TrimSpace`. */
+const goTrimSpace = (s: string): string => s.replace(edgeSpace, '');
 
 /** Go's `path.Clean`: drops empty and `.` elements and resolves `..` lexically. */
 function cleanPath(path: string): string {

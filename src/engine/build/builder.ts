@@ -32,6 +32,7 @@ import type { ContainerRecord } from '../../runtime/container-record.js';
 import { mountReadOnly } from '../../runtime/rootfs.js';
 import { BuildCache } from './cache.js';
 import { contentDigest, copyItems, writeCopy, type CopySource } from './copy.js';
+import { extractInto, tarSources } from './add.js';
 
 export interface BuildOptions {
   contextDir: string;
@@ -316,7 +317,7 @@ export class Builder {
       case 'workdir': {
         const dir = x(node.args[0] ?? '');
         cfg.WorkingDir = path.posix.resolve(cfg.WorkingDir || '/', dir);
-        return this.configStep(state, cfg, title, node);
+        return this.workdir(state, cfg, node, title);
       }
       case 'user':
         cfg.User = x(node.args[0] ?? '');
@@ -513,13 +514,18 @@ export class Builder {
     const destWord = words.at(-1)!;
     const dest = path.posix.resolve(state.config.config?.WorkingDir || '/', destWord).slice(1);
     const destIsDir = destWord.endsWith('/') || destWord === '.' || destWord.endsWith('/.');
+    const urls = node.keyword === 'add' && words.slice(0, -1).every((w) => /^https?:\/\//.test(w));
+    // heredoc bodies and downloaded URLs are copied from a scratch directory
     const heredocDir =
-      node.heredocs.length > 0 ? await fs.mkdtemp('/tmp/berth-heredoc-') : undefined;
+      node.heredocs.length > 0 || urls ? await fs.mkdtemp('/tmp/berth-add-') : undefined;
     let fromRoot: { root: string; release: () => Promise<void> } | undefined;
     try {
       let src: CopySource;
-      const sources = words.slice(0, -1);
-      if (heredocDir) {
+      let sources = words.slice(0, -1);
+      if (urls && heredocDir) {
+        sources = await download(sources, heredocDir);
+        src = { root: heredocDir };
+      } else if (heredocDir) {
         for (const h of node.heredocs) await fs.writeFile(path.join(heredocDir, h.name), h.content);
         src = { root: heredocDir };
       } else if (flags.has('from')) {
@@ -528,7 +534,7 @@ export class Builder {
       } else src = { root: this.o.contextDir, decide: this.o.decide };
       const { items } = copyItems(
         src,
-        heredocDir ? node.heredocs.map((h) => h.name) : sources,
+        heredocDir && !urls ? node.heredocs.map((h) => h.name) : sources,
         destIsDir,
       );
       const owner = flags.get('chown');
@@ -543,40 +549,19 @@ export class Builder {
         chainIds(state.config.rootfs.diff_ids).at(-1),
       );
       const ids = owner ? await this.owner(owner, lowers) : { uid: 0, gid: 0 };
-      const stored = await withContentLease(this.d.stores, async () => {
-        const pending = await this.d.stores.snapshots.prepare();
-        let size: number;
-        try {
-          size = writeCopy(pending.dir, lowers, dest, items, {
-            ...ids,
-            chmod: chmod ? parseInt(chmod, 8) : undefined,
-          });
-        } catch (e) {
-          await pending.discard();
-          throw e;
-        }
-        const diffIds = state.config.rootfs.diff_ids;
-        const layer = await commitDirAsLayer(this.d.stores, pending, {
-          parent: chainIds(diffIds).at(-1),
-          size,
-          sourceDateEpoch: sourceDateEpoch(),
-          chainId: (diffId) => chainIds([...diffIds, diffId]).at(-1)!,
-        });
-        const created = now();
-        const config: ImageConfig = {
-          ...state.config,
-          created,
-          rootfs: { type: 'layers', diff_ids: [...diffIds, layer.diffId] },
-          history: [
-            ...(state.config.history ?? []),
-            { created, created_by: createdBy(node), comment: 'buildkit.dockerfile.v0' },
-          ],
-        };
-        return storeImage(this.d.stores, {
-          config,
-          layers: [...state.layers, layer.descriptor],
-          intermediate: true,
-        });
+      const addTar =
+        node.keyword === 'add' && !flags.has('from') && !heredocDir ? tarSources(items) : [];
+      const stored = await this.layerStep(state, node, state.config, async (dir) => {
+        let size = writeCopy(
+          dir,
+          lowers,
+          dest,
+          items.filter((i) => !addTar.includes(i)),
+          { ...ids, chmod: chmod ? parseInt(chmod, 8) : undefined },
+        );
+        // ADD of a local tar archive (plain, gzip, bzip2 or xz… as detected): its contents
+        for (const t of addTar) size += await extractInto(dir, lowers, dest, t.host);
+        return size;
       });
       await this.cache.set(key, stored.record.id);
       this.say(`#${this.step} DONE`);
@@ -586,6 +571,71 @@ export class Builder {
       if (heredocDir) await fs.rm(heredocDir, { recursive: true, force: true });
       await fromRoot?.release();
     }
+  }
+
+  /**
+   * A step that adds one layer: `fill` writes it into a new snapshot directory (the image's
+   * layers below it), and the result is stored with `config` and a history entry.
+   */
+  private async layerStep(
+    state: StageState,
+    node: Node,
+    config: ImageConfig,
+    fill: (dir: string) => Promise<number>,
+  ) {
+    return withContentLease(this.d.stores, async () => {
+      const pending = await this.d.stores.snapshots.prepare();
+      let size: number;
+      try {
+        size = await fill(pending.dir);
+      } catch (e) {
+        await pending.discard();
+        throw e;
+      }
+      const diffIds = state.config.rootfs.diff_ids;
+      const layer = await commitDirAsLayer(this.d.stores, pending, {
+        parent: chainIds(diffIds).at(-1),
+        size,
+        sourceDateEpoch: sourceDateEpoch(),
+        chainId: (diffId) => chainIds([...diffIds, diffId]).at(-1)!,
+      });
+      const created = now();
+      const image: ImageConfig = {
+        ...config,
+        created,
+        rootfs: { type: 'layers', diff_ids: [...diffIds, layer.diffId] },
+        history: [
+          ...(state.config.history ?? []),
+          { created, created_by: createdBy(node), comment: 'buildkit.dockerfile.v0' },
+        ],
+      };
+      return storeImage(this.d.stores, {
+        config: image,
+        layers: [...state.layers, layer.descriptor],
+        intermediate: true,
+      });
+    });
+  }
+
+  /** WORKDIR: the directory is made (one layer) when the image does not have it. */
+  private async workdir(state: StageState, cfg: ContainerConfig, node: Node, title: string) {
+    const lowers = await this.d.stores.snapshots.lowerDirs(
+      chainIds(state.config.rootfs.diff_ids).at(-1),
+    );
+    const rel = (cfg.WorkingDir ?? '/').slice(1);
+    if (rel === '' || new MergedView(lowers).lookup(rel)?.stat.isDirectory())
+      return this.configStep(state, cfg, title, node);
+    const key = this.key(state, node, { mkdir: rel });
+    const hit = await this.cached(key, title);
+    if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
+    this.say(`#${++this.step} ${title}`);
+    const stored = await this.layerStep(state, node, { ...state.config, config: cfg }, (dir) => {
+      writeCopy(dir, lowers, rel, [], { uid: 0, gid: 0 });
+      return Promise.resolve(0);
+    });
+    await this.cache.set(key, stored.record.id);
+    this.say(`#${this.step} DONE`);
+    return { ...(await this.imageState(stored.record.id)), args: state.args, cmdSet: state.cmdSet };
   }
 
   /** --chown: names resolved through the image's /etc/passwd and /etc/group. */
@@ -628,6 +678,22 @@ export class Builder {
     });
     return stored.record.id;
   }
+}
+
+/** ADD's URLs, fetched into `dir` (mode 0600, as Docker); their names there. */
+async function download(urls: string[], dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const url of urls) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(300_000) }).catch((e: Error) => {
+      throw invalidArgument(`failed to load ${url}: ${e.message}`);
+    });
+    if (!res.ok)
+      throw invalidArgument(`failed to load ${url}: HTTP ${res.status} ${res.statusText}`);
+    const name = path.posix.basename(new URL(url).pathname) || 'download';
+    await fs.writeFile(path.join(dir, name), Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
+    names.push(name);
+  }
+  return names;
 }
 
 /** History's created_by, as BuildKit writes it. */

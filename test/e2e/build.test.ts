@@ -1,0 +1,257 @@
+/**
+ * `berth build` end to end: the seeds' Dockerfiles on the built-in busybox, the cache, bad
+ * Dockerfiles, ADD, and reproducible images. RUN steps run in real containers.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { test } from 'node:test';
+import { berthWithContainers, runCommand } from '../helpers.js';
+
+type B = Awaited<ReturnType<typeof berthWithContainers>>;
+
+async function context(
+  t: Parameters<typeof berthWithContainers>[0],
+  files: Record<string, string>,
+) {
+  const dir = await fs.mkdtemp('/tmp/berth-ctx-');
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  for (const [name, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+const build = (b: B, dir: string, ...args: string[]) =>
+  b.berth(['build', '--network', 'none', ...args, dir]);
+
+test("the seeds' single-stage Dockerfile: builds, runs, rebuilds from cache, reruns only what changed", async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'FROM busybox',
+      'WORKDIR /app',
+      'COPY package.json .',
+      'RUN echo installed > deps.txt',
+      'COPY server.js .',
+      'RUN wc -c server.js > size.txt',
+      'CMD ["sh", "-c", "cat deps.txt size.txt server.js"]',
+      '',
+    ].join('\n'),
+    'package.json': '{"name":"app"}\n',
+    'server.js': 'console.log(1)\n',
+  });
+  const first = await build(b, dir, '-t', 'app:1');
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /naming to app:1 done/);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'app:1']),
+    'installed\n15 server.js\nconsole.log(1)\n',
+  );
+  const id = (await b.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:1'])).trim();
+
+  const again = await build(b, dir, '-t', 'app:1');
+  assert.equal((again.stdout.match(/CACHED/g) ?? []).length, 6, again.stdout);
+  assert.equal((await b.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:1'])).trim(), id);
+
+  await fs.writeFile(path.join(dir, 'server.js'), 'console.log(22)\n');
+  const changed = await build(b, dir, '-t', 'app:1');
+  assert.equal(changed.code, 0, changed.stderr);
+  // WORKDIR, COPY package.json and the first RUN come from the cache; the rest runs again
+  assert.equal((changed.stdout.match(/CACHED/g) ?? []).length, 3, changed.stdout);
+  assert.match(changed.stdout, /COPY server\.js \.\n#\d+ DONE/);
+  assert.match(await b.ok(['run', '--rm', '--network', 'none', 'app:1']), /16 server\.js/);
+  // intermediates are not listed, except with -a
+  const listed = (await b.ok(['images', '-q'])).trim().split('\n');
+  // busybox, app:1 and the app:1 before the change (now untagged, as in Docker)
+  assert.equal(listed.length, 3, listed.join(' '));
+  assert.ok((await b.ok(['images', '-aq'])).trim().split('\n').length > listed.length);
+});
+
+test('multi-stage with COPY --from, and ENV/LABEL/EXPOSE/USER/HEALTHCHECK in the config', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'ARG BASE=busybox',
+      'FROM $BASE AS builder',
+      'ARG MSG=built',
+      'RUN mkdir /out && echo "$MSG" > /out/artifact',
+      'FROM ${BASE}',
+      'ENV APP_ENV=production PORT=8080',
+      'LABEL org.example.team="platform" version=1',
+      'EXPOSE 8080 9090/udp',
+      'COPY --from=builder /out/artifact /srv/artifact',
+      'COPY --chown=nobody:nogroup --chmod=640 note.txt /srv/',
+      'USER nobody',
+      'HEALTHCHECK --interval=5s --retries=2 CMD cat /srv/artifact',
+      'CMD cat /srv/artifact',
+      '',
+    ].join('\n'),
+    'note.txt': 'note\n',
+  });
+  const r = await build(
+    b,
+    dir,
+    '-t',
+    'multi',
+    '--build-arg',
+    'MSG=from-arg',
+    '--label',
+    'extra=yes',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await b.ok(['run', '--rm', '--network', 'none', 'multi']), 'from-arg\n');
+  const config = JSON.parse(
+    await b.ok(['image', 'inspect', '-f', '{{json .Config}}', 'multi']),
+  ) as {
+    Env: string[];
+    Labels: Record<string, string>;
+    ExposedPorts: Record<string, unknown>;
+    User: string;
+    Healthcheck: { Test: string[]; Interval: number; Retries: number };
+    Cmd: string[];
+  };
+  assert.ok(config.Env.includes('APP_ENV=production') && config.Env.includes('PORT=8080'));
+  assert.deepEqual(config.Labels, { 'org.example.team': 'platform', version: '1', extra: 'yes' });
+  assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ['8080/tcp', '9090/udp']);
+  assert.equal(config.User, 'nobody');
+  assert.deepEqual(config.Healthcheck, {
+    Test: ['CMD-SHELL', 'cat /srv/artifact'],
+    Interval: 5e9,
+    Retries: 2,
+  });
+  assert.deepEqual(config.Cmd, ['/bin/sh', '-c', 'cat /srv/artifact']);
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      'root',
+      'multi',
+      'stat',
+      '-c',
+      '%U:%G %a',
+      '/srv/note.txt',
+    ]),
+    'nobody:nogroup 640\n',
+  );
+  // --target builds only the stage asked for
+  const only = await build(b, dir, '--target', 'builder', '-t', 'stage1');
+  assert.equal(only.code, 0, only.stderr);
+  assert.doesNotMatch(only.stdout, /stage-1/);
+});
+
+test("the seeds' .dockerignore: *.log, temp/, data/* with !data/important-data.json", async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox\nCOPY . /ctx/\n',
+    '.dockerignore': '*.log\ntemp/\ndata/*\n!data/important-data.json\n',
+    'app.js': 'x\n',
+    'debug.log': 'x\n',
+    'temp/t.txt': 'x\n',
+    'data/other.json': '{}\n',
+    'data/important-data.json': '{}\n',
+  });
+  assert.equal((await build(b, dir, '-t', 'ign')).code, 0);
+  const files = await b.ok([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    'ign',
+    'find',
+    '/ctx',
+    '-type',
+    'f',
+  ]);
+  assert.deepEqual(files.trim().split('\n').sort(), [
+    '/ctx/.dockerignore',
+    '/ctx/Dockerfile',
+    '/ctx/app.js',
+    '/ctx/data/important-data.json',
+  ]);
+});
+
+test('bad Dockerfiles: one clear error with the line, nothing left behind', async (t) => {
+  const b = await berthWithContainers(t);
+  const cases: [string, RegExp][] = [
+    ['FROM busybox\nCOPPY a b\n', /^Error: Dockerfile:2: unknown instruction: COPPY/m],
+    ['FROM busybox\nCOPY --bogus=1 a b\n', /^Error: Dockerfile:2: unknown flag: --bogus/m],
+    ['FROM busybox\nCOPY missing.txt /x\n', /^Error: Dockerfile:2: .*"\/missing\.txt": not found/m],
+    ['FROM busybox\nRUN <<EOF\necho hi\n', /^Error: Dockerfile:2: .*heredoc/im],
+    ['FROM nosuchimage:1\n', /^Error: Dockerfile:1: .*No such image: nosuchimage:1/m],
+    [
+      'FROM busybox\nRUN echo before\nRUN exit 3\n',
+      /^Error: Dockerfile:3: process "\/bin\/sh -c exit 3" did not complete successfully: exit code: 3/m,
+    ],
+  ];
+  const images = await b.ok(['images', '-aq']);
+  for (const [text, message] of cases) {
+    const dir = await context(t, { Dockerfile: text });
+    const r = await build(b, dir, '-t', 'bad');
+    assert.equal(r.code, 1, text);
+    assert.match(r.stderr, message, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+  assert.equal(await b.ok(['ps', '-aq']), '', 'no container left');
+  assert.equal((await b.ok(['images', '-q'])).trim(), images.trim().split('\n')[0], 'no new image');
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
+  assert.ok(!mounts.includes(b.root), 'no mount left');
+});
+
+test('ADD extracts a local tar and fetches a URL (from a server on loopback)', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, { 'inner/hello.txt': 'hello from tar\n' });
+  await runCommand('tar', [
+    '-czf',
+    path.join(dir, 'bundle.tar.gz'),
+    '-C',
+    path.join(dir, 'inner'),
+    '.',
+  ]);
+  const server = http.createServer((_req, res) => res.end('fetched\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    `FROM busybox\nADD bundle.tar.gz /opt/\nADD http://127.0.0.1:${port}/remote.txt /opt/\n`,
+  );
+  const r = await build(b, dir, '-t', 'added');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'added',
+      'sh',
+      '-c',
+      'cat /opt/hello.txt /opt/remote.txt; stat -c %a /opt/remote.txt',
+    ]),
+    'hello from tar\nfetched\n600\n',
+  );
+});
+
+test('SOURCE_DATE_EPOCH: the same context built in two state roots gives the same image ID', async (t) => {
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox\nCOPY f /f\nRUN echo made > /made\nENV X=1\n',
+    f: 'same\n',
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const b = await berthWithContainers(t);
+    const r = await b.berth(['build', '--network', 'none', '-q', dir], {
+      env: { SOURCE_DATE_EPOCH: '1700000000' },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    ids.push(r.stdout.trim());
+  }
+  assert.match(ids[0]!, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(ids[0], ids[1]);
+});
