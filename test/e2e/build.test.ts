@@ -255,3 +255,42 @@ test('SOURCE_DATE_EPOCH: the same context built in two state roots gives the sam
   assert.match(ids[0]!, /^sha256:[0-9a-f]{64}$/);
   assert.equal(ids[0], ids[1]);
 });
+
+test('RUN --mount: a secret never stored, a cache kept across builds, bind and tmpfs; RUN --network', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'FROM busybox',
+      'RUN --mount=type=secret,id=token wc -c < /run/secrets/token > /token-len',
+      'RUN --mount=type=cache,target=/cache echo x >> /cache/hits && wc -l < /cache/hits > /hits',
+      'RUN --mount=type=bind,source=conf,target=/mnt/conf cp /mnt/conf/a.conf /copied.conf',
+      'RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/f',
+      'RUN --network=none ls /sys/class/net > /links',
+      '',
+    ].join('\n'),
+    'conf/a.conf': 'cfg\n',
+  });
+  const secret = path.join(dir, '..', `${path.basename(dir)}-secret`);
+  await fs.writeFile(secret, 'top-secret-value\n');
+  t.after(() => fs.rm(secret, { force: true }));
+  for (let i = 0; i < 2; i++) {
+    const r = await build(b, dir, '--no-cache', '--secret', `id=token,src=${secret}`, '-t', 'mnt');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /top-secret-value/);
+  }
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'mnt',
+      'sh',
+      '-c',
+      'cat /token-len /hits /copied.conf /links; ls -d /run/secrets /cache /mnt /scratch 2>/dev/null; true',
+    ]),
+    '17\n2\ncfg\nlo\n',
+  );
+  const saved = await b.berth(['save', 'mnt']);
+  assert.ok(!saved.stdout.includes('top-secret-value'), 'the secret is in no layer');
+});

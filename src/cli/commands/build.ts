@@ -56,6 +56,11 @@ export const buildCommand: Command = {
       description: 'Suppress the build output and print image ID on success',
     },
     {
+      name: 'secret',
+      type: 'list',
+      description: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")',
+    },
+    {
       name: 'tag',
       short: 't',
       type: 'list',
@@ -95,6 +100,16 @@ export const buildCommand: Command = {
       const i = l.indexOf('=');
       labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
     }
+    const secrets: Record<string, string> = {};
+    for (const spec of ctx.flags.list('secret')) {
+      const o: Record<string, string | undefined> = Object.fromEntries(
+        spec.split(',').map((p) => p.split(/=(.*)/s) as [string, string]),
+      );
+      const id = o['id'];
+      const src = o['src'] ?? o['source'];
+      if (!id || !src) throw invalidArgument(`invalid secret: ${spec}: give id=…,src=…`);
+      secrets[id] = path.resolve(src);
+    }
     const quiet = ctx.flags.bool('quiet');
     const sink = quiet ? { write: () => true } : ctx.stdout;
     const id = await engine.build(
@@ -108,6 +123,7 @@ export const buildCommand: Command = {
         labels,
         network: ctx.flags.string('network'),
         addHosts: ctx.flags.list('add-host'),
+        secrets,
       },
       sink as NodeJS.WritableStream as import('node:stream').Writable,
     );

@@ -21,7 +21,7 @@ import { parseOciDocument } from '../../core/oci-schema.js';
 import { resolveUser } from '../../core/passwd.js';
 import { parseReference } from '../../core/reference.js';
 import { MergedView } from '../../archive/merged-view.js';
-import { findImage } from '../../image/store.js';
+import { findImage, type ImageDb } from '../../image/store.js';
 import { commitDirAsLayer } from '../../image/layer-from-dir.js';
 import { withContentLease } from '../../image/stores.js';
 import { storeImage } from '../../image/write.js';
@@ -31,7 +31,8 @@ import type { CreateRequest } from '../container-request.js';
 import type { ContainerRecord } from '../../runtime/container-record.js';
 import { mountReadOnly } from '../../runtime/rootfs.js';
 import { BuildCache } from './cache.js';
-import { contentDigest, copyItems, writeCopy, type CopySource } from './copy.js';
+import { runFlags, type RunFlags } from './run-mounts.js';
+import { contentDigest, copyItems, writeCopy, type CopySource, type DigestMemo } from './copy.js';
 import { extractInto, tarSources } from './add.js';
 
 export interface BuildOptions {
@@ -45,6 +46,8 @@ export interface BuildOptions {
   labels: Record<string, string>;
   network: string;
   addHosts: string[];
+  /** `--secret id=…,src=…`: id → host file, for RUN --mount=type=secret. */
+  secrets?: Record<string, string>;
   /** .dockerignore's verdict for a context path (see CopySource). */
   decide?: CopySource['decide'];
 }
@@ -98,6 +101,9 @@ const now = () => {
 export class Builder {
   private readonly cache: BuildCache;
   private step = 0;
+  /** Digests of context files by identity, kept across builds (see DigestMemo). */
+  private memo: DigestMemo = new Map();
+  private images?: ImageDb;
 
   constructor(
     private readonly d: BuildDeps,
@@ -121,6 +127,16 @@ export class Builder {
   }
 
   async build(): Promise<Digest> {
+    this.memo = await this.cache.loadMemo();
+    const known = this.memo.size;
+    try {
+      return await this.buildStages();
+    } finally {
+      if (this.memo.size !== known) await this.cache.saveMemo(this.memo);
+    }
+  }
+
+  private async buildStages(): Promise<Digest> {
     let parsed;
     try {
       parsed = parseDockerfile(this.o.dockerfile.text);
@@ -182,8 +198,11 @@ export class Builder {
       if (base !== undefined) visit(base);
       for (const n of s.nodes)
         for (const f of n.flags)
-          if (f.startsWith('--from=')) {
-            const dep = byRef(f.slice(7), i);
+          for (const ref of [
+            /^--from=(.*)$/s.exec(f)?.[1],
+            /^--mount=.*\bfrom=([^,]+)/s.exec(f)?.[1],
+          ]) {
+            const dep = ref === undefined ? undefined : byRef(ref, i);
             if (dep !== undefined) visit(dep);
           }
     };
@@ -359,7 +378,7 @@ export class Builder {
         cfg.OnBuild = [...(cfg.OnBuild ?? []), node.original.replace(/^\s*onbuild\s+/i, '')];
         return this.configStep(state, cfg, title, node);
       case 'run':
-        return this.runInstruction(state, node, title, commandOf());
+        return this.runInstruction(stages, state, node, title, commandOf());
       case 'copy':
       case 'add':
         return this.copyInstruction(stages, state, node, title, vars, escape);
@@ -387,8 +406,11 @@ export class Builder {
     if (this.o.noCache) return undefined;
     const id = await this.cache.get(key);
     if (!id) return undefined;
-    const db = await this.d.stores.images.read();
-    if (!db.images[id]) return undefined;
+    // the images known when the build began (a hit's image existed then; images made by this
+    // build are looked up afresh)
+    this.images ??= await this.d.stores.images.read();
+    if (!this.images.images[id] && !(await this.d.stores.images.read()).images[id])
+      return undefined;
     this.say(`#${++this.step} ${title}`);
     this.say(`#${this.step} CACHED`);
     return this.imageState(id);
@@ -439,42 +461,73 @@ export class Builder {
     };
   }
 
-  private async runInstruction(state: StageState, node: Node, title: string, command: string[]) {
+  private async runInstruction(
+    stages: Stage[],
+    state: StageState,
+    node: Node,
+    title: string,
+    command: string[],
+  ) {
     // ARGs are in RUN's environment (and so in its cache key), ENV comes from the image
     const argEnv = [...state.args]
       .filter(([k]) => !envMap(state.config.config).has(k))
       .map(([k, v]) => `${k}=${v}`);
-    const key = this.key(state, node, { argEnv });
-    const hit = await this.cached(key, title);
-    if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
-    this.say(`#${++this.step} ${title}`);
-    if (!state.imageId)
-      throw invalidArgument('RUN needs a file system to run in: FROM scratch has none');
-    const started = Date.now();
-    const record = await this.d.createContainer(runRequest(state.imageId, command, argEnv, this.o));
+    const releases: (() => Promise<void>)[] = [];
+    let flags: RunFlags | undefined;
     try {
-      const code = await this.d.containers.runAttached(
-        record.id,
-        { stdout: this.out, stderr: this.out, tty: false },
-        false,
+      flags = await runFlags(
+        node.flags,
+        {
+          contextDir: this.o.contextDir,
+          secrets: this.o.secrets ?? {},
+          cacheRoot: path.join(path.dirname(this.d.cacheFile), '..', 'build-cache-mounts'),
+          stageRoot: (ref) => this.stageRoot(stages, ref),
+        },
+        releases,
       );
-      if (code !== 0)
-        throw invalidArgument(
-          `process "${command.join(' ')}" did not complete successfully: exit code: ${code}`,
+      const key = this.key(state, node, { argEnv, mounts: flags.keyParts });
+      const hit = await this.cached(key, title);
+      if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
+      this.say(`#${++this.step} ${title}`);
+      if (!state.imageId)
+        throw invalidArgument('RUN needs a file system to run in: FROM scratch has none');
+      const started = Date.now();
+      const req = runRequest(state.imageId, command, argEnv, this.o);
+      req.hostConfig.mounts = flags.mounts;
+      if (flags.network) req.hostConfig.networkMode = flags.network;
+      const record = await this.d.createContainer(req);
+      try {
+        const code = await this.d.containers.runAttached(
+          record.id,
+          { stdout: this.out, stderr: this.out, tty: false },
+          false,
         );
-      const created = now();
-      const stored = await imageFromRunContainer(this.d, record, {
-        config: { ...state.config, created, config: state.config.config },
-        createdBy: createdBy(node),
-      });
-      await this.cache.set(key, stored.record.id);
-      this.say(`#${this.step} DONE ${((Date.now() - started) / 1000).toFixed(1)}s`);
-      const next = await this.imageState(stored.record.id);
-      return { ...next, args: state.args, cmdSet: state.cmdSet };
+        if (code !== 0)
+          throw invalidArgument(
+            `process "${command.join(' ')}" did not complete successfully: exit code: ${code}`,
+          );
+        await this.dropMountPoints(
+          record.id,
+          state,
+          flags.mounts.map((m) => m.target),
+        );
+        const created = now();
+        const stored = await imageFromRunContainer(this.d, record, {
+          config: { ...state.config, created, config: state.config.config },
+          createdBy: createdBy(node),
+        });
+        await this.cache.set(key, stored.record.id);
+        this.say(`#${this.step} DONE ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        const next = await this.imageState(stored.record.id);
+        return { ...next, args: state.args, cmdSet: state.cmdSet };
+      } finally {
+        await this.d.containers
+          .remove(record.id, { force: true, volumes: true })
+          .catch(() => undefined);
+      }
     } finally {
-      await this.d.containers
-        .remove(record.id, { force: true, volumes: true })
-        .catch(() => undefined);
+      for (const r of releases) await r();
+      for (const d of flags?.scratch ?? []) await fs.rm(d, { recursive: true, force: true });
     }
   }
 
@@ -541,7 +594,10 @@ export class Builder {
       const chmod = flags.get('chmod');
       if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod))
         throw invalidArgument(`invalid chmod parameter: ${chmod}`);
-      const key = this.key(state, node, { content: contentDigest(items), dest });
+      const key = this.key(state, node, {
+        content: contentDigest(items, src.decide ? this.memo : undefined),
+        dest,
+      });
       const hit = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
       this.say(`#${++this.step} ${title}`);
@@ -636,6 +692,31 @@ export class Builder {
     await this.cache.set(key, stored.record.id);
     this.say(`#${this.step} DONE`);
     return { ...(await this.imageState(stored.record.id)), args: state.args, cmdSet: state.cmdSet };
+  }
+
+  /**
+   * The empty files and directories runc made in the container's upper layer to mount RUN's
+   * mounts on: not part of the image (BuildKit leaves none either). Removed up to the first
+   * directory the image already has, and only while empty.
+   */
+  private async dropMountPoints(id: string, state: StageState, targets: string[]) {
+    if (targets.length === 0) return;
+    const view = new MergedView(
+      await this.d.stores.snapshots.lowerDirs(chainIds(state.config.rootfs.diff_ids).at(-1)),
+    );
+    const upper = path.join(this.d.containers.containers.dir(id), 'upper');
+    const work = state.config.config?.WorkingDir || '/';
+    for (const target of targets) {
+      let rel = path.posix.resolve(work, target).slice(1);
+      while (rel !== '' && !view.lookup(rel)) {
+        const p = path.join(upper, rel);
+        const st = await fs.lstat(p).catch(() => undefined);
+        if (!st) break;
+        if (st.isDirectory() ? (await fs.readdir(p)).length > 0 : st.size > 0) break;
+        await fs.rm(p, { recursive: false, force: true }).catch(() => fs.rmdir(p));
+        rel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+      }
+    }
   }
 
   /** --chown: names resolved through the image's /etc/passwd and /etc/group. */

@@ -13,14 +13,19 @@ type Entries = Record<string, Digest>;
 export class BuildCache {
   constructor(private readonly file: string) {}
 
+  private entries?: Entries;
+
+  /** A step's image; the entries are read once per build (this object lives for one build). */
   async get(key: string): Promise<Digest | undefined> {
-    return (await readJsonFile<Entries>(this.file))?.[key];
+    this.entries ??= (await readJsonFile<Entries>(this.file)) ?? {};
+    return this.entries[key];
   }
 
   async set(key: string, image: Digest): Promise<void> {
     await this.update((e) => {
       e[key] = image;
     });
+    if (this.entries) this.entries[key] = image;
   }
 
   /** Keep only the entries `keep` accepts; returns the images of the dropped ones. */
@@ -44,7 +49,20 @@ export class BuildCache {
     });
   }
 
-  get dir(): string {
-    return path.dirname(this.file);
+  private get memoFile(): string {
+    return path.join(path.dirname(this.file), 'build-digests.json');
+  }
+
+  /** The file digests remembered by earlier builds (see DigestMemo). */
+  async loadMemo(): Promise<Map<string, string>> {
+    return new Map(
+      Object.entries((await readJsonFile<Record<string, string>>(this.memoFile)) ?? {}),
+    );
+  }
+
+  /** Keep at most `limit` of them, the newest. */
+  async saveMemo(memo: Map<string, string>, limit = 200_000): Promise<void> {
+    const entries = [...memo].slice(-limit);
+    await writeFileAtomic(this.memoFile, JSON.stringify(Object.fromEntries(entries)));
   }
 }

@@ -136,13 +136,29 @@ export function copyItems(
   return { items, destIsDir: asDir };
 }
 
+/**
+ * File digests remembered by identity (device, inode, size, mtime and ctime in ns): a file
+ * whose identity has not changed is not read again (a no-change rebuild hashes nothing).
+ */
+export type DigestMemo = Map<string, string>;
+
+function fileDigest(host: string, memo: DigestMemo | undefined): string {
+  const st = fs.statSync(host, { bigint: true });
+  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const known = memo?.get(id);
+  if (known) return known;
+  const digest = createHash('sha256').update(fs.readFileSync(host)).digest('hex');
+  memo?.set(id, digest);
+  return digest;
+}
+
 /** The cache key part of a COPY: names, modes, sizes and contents of what it reads (no times). */
-export function contentDigest(items: Item[]): string {
+export function contentDigest(items: Item[], memo?: DigestMemo): string {
   const h = createHash('sha256');
   for (const i of items) {
     const st = fs.lstatSync(i.host);
     h.update(`${i.rel}\0${st.mode}\0`);
-    if (st.isFile()) h.update(fs.readFileSync(i.host));
+    if (st.isFile()) h.update(fileDigest(i.host, memo));
     else if (st.isSymbolicLink()) h.update(fs.readlinkSync(i.host));
     h.update('\0');
   }
