@@ -2,6 +2,10 @@
  * The engine: one object whose methods are berth's operations. The CLI and (later) the API
  * server translate to and from these calls and nothing else.
  */
+import os from 'node:os';
+import { applyLayer } from '../archive/extract.js';
+import { decompressDetected } from '../archive/compression.js';
+import { isArchive } from './build/add.js';
 import { Builder, type BuildOptions } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { contextFilter } from './build/context.js';
@@ -174,6 +178,49 @@ export class Engine {
       out,
     );
     return builder.build();
+  }
+
+  /**
+   * `build -`: the context from a stream. A tar (plain, gzip or zstd) is unpacked safely into a
+   * temporary directory for the build; anything else is the Dockerfile itself, with an empty
+   * context (as `docker build - < Dockerfile`).
+   */
+  async buildFromStream(
+    input: AsyncIterable<Buffer>,
+    opts: Omit<BuildOptions, 'network' | 'contextDir' | 'dockerfile'> & {
+      network?: string;
+      dockerfile?: BuildOptions['dockerfile'];
+      dockerfilePath?: string;
+    },
+    out: Writable,
+  ): Promise<Digest> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-context-'));
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of input) chunks.push(c);
+      const data = Buffer.concat(chunks);
+      let dockerfile = opts.dockerfile;
+      if (isArchive(data)) {
+        const { stream } = await decompressDetected(
+          (async function* () {
+            yield data;
+          })(),
+        );
+        await applyLayer(dir, stream);
+        if (!dockerfile) {
+          const name = opts.dockerfilePath ?? 'Dockerfile';
+          const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => {
+            throw invalidArgument(
+              `failed to read dockerfile: open ${name}: no such file or directory`,
+            );
+          });
+          dockerfile = { text, name: path.basename(name) };
+        }
+      } else dockerfile ??= { text: data.toString('utf8'), name: 'Dockerfile' };
+      return await this.build({ ...opts, contextDir: dir, dockerfile }, out);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** `builder prune`: the build cache's images (those no tag or container holds). */

@@ -294,3 +294,39 @@ test('RUN --mount: a secret never stored, a cache kept across builds, bind and t
   const saved = await b.berth(['save', 'mnt']);
   assert.ok(!saved.stdout.includes('top-secret-value'), 'the secret is in no layer');
 });
+
+test('a context tar on stdin, a Dockerfile on stdin, and ONBUILD triggers run by the child', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox\nONBUILD COPY f.txt /child.txt\nONBUILD RUN echo triggered > /trig\n',
+    'f.txt': 'from the tar\n',
+  });
+  const packed = path.join(dir, '..', `${path.basename(dir)}.tgz`);
+  t.after(() => fs.rm(packed, { force: true }));
+  await runCommand('tar', ['-czf', packed, '-C', dir, '.']);
+  const parent = await b.berth(['build', '--network', 'none', '-q', '-t', 'parent', '-'], {
+    input: await fs.readFile(packed),
+  });
+  assert.equal(parent.code, 0, parent.stderr);
+  await fs.writeFile(path.join(dir, 'Dockerfile'), 'FROM parent\nCMD cat /child.txt /trig\n');
+  await runCommand('tar', ['-czf', packed, '-C', dir, '.']);
+  const child = await b.berth(['build', '--network', 'none', '-t', 'child', '-'], {
+    input: await fs.readFile(packed),
+  });
+  assert.equal(child.code, 0, child.stderr);
+  assert.match(child.stdout, /ONBUILD COPY f\.txt \/child\.txt/);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'child']),
+    'from the tar\ntriggered\n',
+  );
+  assert.equal(
+    (await b.ok(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'child'])).trim(),
+    'null',
+  );
+  // just a Dockerfile on stdin: an empty context
+  const only = await b.berth(['build', '--network', 'none', '-t', 'df', '-'], {
+    input: 'FROM busybox\nRUN echo only-dockerfile\n',
+  });
+  assert.equal(only.code, 0, only.stderr);
+  assert.match(only.stdout, /only-dockerfile/);
+});

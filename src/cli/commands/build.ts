@@ -73,21 +73,7 @@ export const buildCommand: Command = {
     const platform = ctx.flags.string('platform');
     if (platform) engine.checkPlatform(platform);
     const context = ctx.args[0]!;
-    if (context === '-')
-      throw invalidArgument('a build context from stdin is not supported yet: give a directory');
     const contextDir = path.resolve(context);
-    if (!(await fs.stat(contextDir).catch(() => undefined))?.isDirectory())
-      throw invalidArgument(`unable to prepare context: path "${context}" not found`);
-    const file = ctx.flags.string('file');
-    let dockerfile: { text: string; name: string };
-    if (file === '-') dockerfile = { text: await readStdin(ctx.stdin), name: 'Dockerfile' };
-    else {
-      const p = file ? path.resolve(file) : path.join(contextDir, 'Dockerfile');
-      const text = await fs.readFile(p, 'utf8').catch(() => {
-        throw invalidArgument(`failed to read dockerfile: open ${p}: no such file or directory`);
-      });
-      dockerfile = { text, name: path.basename(p) };
-    }
     const buildArgs: Record<string, string | undefined> = {};
     for (const a of ctx.flags.list('build-arg')) {
       const i = a.indexOf('=');
@@ -112,21 +98,42 @@ export const buildCommand: Command = {
     }
     const quiet = ctx.flags.bool('quiet');
     const sink = quiet ? { write: () => true } : ctx.stdout;
-    const id = await engine.build(
-      {
-        contextDir,
-        dockerfile,
-        tags: ctx.flags.list('tag'),
-        buildArgs,
-        target: ctx.flags.string('target'),
-        noCache: ctx.flags.bool('no-cache'),
-        labels,
-        network: ctx.flags.string('network'),
-        addHosts: ctx.flags.list('add-host'),
-        secrets,
-      },
-      sink as NodeJS.WritableStream as import('node:stream').Writable,
-    );
+    const file = ctx.flags.string('file');
+    const common = {
+      tags: ctx.flags.list('tag'),
+      buildArgs,
+      target: ctx.flags.string('target'),
+      noCache: ctx.flags.bool('no-cache'),
+      labels,
+      network: ctx.flags.string('network'),
+      addHosts: ctx.flags.list('add-host'),
+      secrets,
+    };
+    const out = sink as NodeJS.WritableStream as import('node:stream').Writable;
+    let id: string;
+    if (context === '-') {
+      // the context (a tar) or the Dockerfile itself on stdin
+      if (file === '-')
+        throw invalidArgument('the Dockerfile and the context cannot both come from stdin');
+      id = await engine.buildFromStream(
+        ctx.stdin as AsyncIterable<Buffer>,
+        { ...common, dockerfilePath: file },
+        out,
+      );
+    } else {
+      if (!(await fs.stat(contextDir).catch(() => undefined))?.isDirectory())
+        throw invalidArgument(`unable to prepare context: path "${context}" not found`);
+      let dockerfile: { text: string; name: string };
+      if (file === '-') dockerfile = { text: await readStdin(ctx.stdin), name: 'Dockerfile' };
+      else {
+        const p = file ? path.resolve(file) : path.join(contextDir, 'Dockerfile');
+        const text = await fs.readFile(p, 'utf8').catch(() => {
+          throw invalidArgument(`failed to read dockerfile: open ${p}: no such file or directory`);
+        });
+        dockerfile = { text, name: path.basename(p) };
+      }
+      id = await engine.build({ ...common, contextDir, dockerfile }, out);
+    }
     const iid = ctx.flags.string('iidfile');
     if (iid) await fs.writeFile(iid, id);
     if (quiet) {

@@ -11,15 +11,19 @@ import { readTar } from '../../archive/tar-reader.js';
 import { writeTar, type WriteEntry } from '../../archive/tar-writer.js';
 import type { HeaderInput } from '../../archive/tar-header.js';
 
-/** Whether a file starts like a tar archive, compressed or not. */
+/** Whether bytes start like a tar archive, compressed or not. */
+export function isArchive(head: Buffer): boolean {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true; // gzip
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true; // zstd
+  return head.length >= 512 && head.toString('latin1', 257, 262) === 'ustar';
+}
+
 function looksLikeTar(file: string): boolean {
   const fd = fs.openSync(file, 'r');
   try {
     const head = Buffer.alloc(512);
     const n = fs.readSync(fd, head, 0, 512, 0);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true; // gzip
-    if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true; // zstd
-    return n === 512 && head.toString('latin1', 257, 262) === 'ustar';
+    return isArchive(head.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }

@@ -13,7 +13,7 @@ import { chainIds, type Digest } from '../../core/digest.js';
 import { expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
 import { parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
 import { parseErrorLocation } from '../../core/dockerfile/ast.js';
-import { invalidArgument, noSuchImage } from '../../core/errors.js';
+import { invalidArgument, noSuchImage, notImplemented } from '../../core/errors.js';
 import { parseDuration } from '../../core/go-parse.js';
 import { toOciMediaType } from '../../core/media-types.js';
 import type { ContainerConfig, Descriptor, ImageConfig, ImageManifest } from '../../core/oci.js';
@@ -264,6 +264,32 @@ export class Builder {
       } catch (e) {
         throw this.at(stage.line, e);
       }
+    }
+    // the base image's ONBUILD triggers run first, as if written right after FROM
+    const triggers = state.config.config?.OnBuild ?? [];
+    if (triggers.length > 0) {
+      const nodes = parseDockerfile(triggers.join('\n')).ast.children;
+      for (const node of nodes) {
+        try {
+          state = await this.runStep(
+            stages,
+            state,
+            node,
+            `[${label}] ONBUILD ${node.original.trim()}`,
+            escape,
+            globals,
+          );
+        } catch (e) {
+          throw this.at(stage.line, e);
+        }
+      }
+      state = {
+        ...state,
+        config: {
+          ...state.config,
+          config: { ...state.config.config, OnBuild: null as unknown as undefined },
+        },
+      };
     }
     for (const [n, node] of stage.nodes.entries()) {
       const title = `[${label} ${n + 2}/${stage.nodes.length + 1}] ${node.original.trim()}`;
@@ -545,20 +571,13 @@ export class Builder {
         return [m?.[1] ?? f, m?.[2] ?? 'true'] as const;
       }),
     );
-    for (const f of flags.keys())
-      if (
-        ![
-          'from',
-          'chown',
-          'chmod',
-          'link',
-          'parents',
-          'exclude',
-          'checksum',
-          'keep-git-dir',
-        ].includes(f)
-      )
+    for (const f of flags.keys()) {
+      if (['parents', 'exclude', 'checksum', 'keep-git-dir'].includes(f))
+        throw notImplemented(`${node.value.toUpperCase()} --${f} is not supported yet`);
+      // --link: berth's COPY layers never depend on the layers below them anyway
+      if (!['from', 'chown', 'chmod', 'link'].includes(f))
         throw invalidArgument(`unknown flag: --${f}`);
+    }
     const words = node.json
       ? node.args.map((a) => expandWord(a, vars, escape))
       : node.args.map((a) => expandWord(a, vars, escape));
