@@ -201,11 +201,7 @@ export class Engine {
       const data = Buffer.concat(chunks);
       let dockerfile = opts.dockerfile;
       if (isArchive(data)) {
-        const { stream } = await decompressDetected(
-          (async function* () {
-            yield data;
-          })(),
-        );
+        const { stream } = await decompressDetected(Readable.from([data]));
         await applyLayer(dir, stream);
         if (!dockerfile) {
           const name = opts.dockerfilePath ?? 'Dockerfile';
