@@ -57,7 +57,8 @@ test("the seeds' single-stage Dockerfile: builds, runs, rebuilds from cache, rer
   assert.equal((await b.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:1'])).trim(), id);
 
   await fs.writeFile(path.join(dir, 'server.js'), 'console.log(22)\n');
-  const changed = await build(b, dir, '-t', 'app:1');
+  const changed = await build(b, dir, '-t', 'app:1', '--explain-cache');
+  assert.match(changed.stdout, /cache miss: files changed: server\.js/);
   assert.equal(changed.code, 0, changed.stderr);
   // WORKDIR, COPY package.json and the first RUN come from the cache; the rest runs again
   assert.equal((changed.stdout.match(/CACHED/g) ?? []).length, 3, changed.stdout);

@@ -29,6 +29,11 @@ export const buildCommand: Command = {
       type: 'string',
       description: 'Name of the Dockerfile (Default is PATH/Dockerfile)',
     },
+    {
+      name: 'explain-cache',
+      type: 'bool',
+      description: 'At the first step that misses the cache, say which input changed',
+    },
     { name: 'iidfile', type: 'string', description: 'Write the image ID to the file' },
     { name: 'label', type: 'list', description: 'Set metadata for an image' },
     {
@@ -108,6 +113,7 @@ export const buildCommand: Command = {
       network: ctx.flags.string('network'),
       addHosts: ctx.flags.list('add-host'),
       secrets,
+      explainCache: ctx.flags.bool('explain-cache'),
     };
     const out = sink as NodeJS.WritableStream as import('node:stream').Writable;
     let id: string;

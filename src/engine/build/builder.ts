@@ -31,6 +31,7 @@ import type { CreateRequest } from '../container-request.js';
 import type { ContainerRecord } from '../../runtime/container-record.js';
 import { mountReadOnly } from '../../runtime/rootfs.js';
 import { BuildCache } from './cache.js';
+import { Explainer, type StepInputs } from './explain.js';
 import { runFlags, type RunFlags } from './run-mounts.js';
 import { contentDigest, copyItems, writeCopy, type CopySource, type DigestMemo } from './copy.js';
 import { extractInto, tarSources } from './add.js';
@@ -46,6 +47,8 @@ export interface BuildOptions {
   labels: Record<string, string>;
   network: string;
   addHosts: string[];
+  /** On the first cache miss, say which input changed since the last build of that step. */
+  explainCache?: boolean;
   /** `--secret id=…,src=…`: id → host file, for RUN --mount=type=secret. */
   secrets?: Record<string, string>;
   /** .dockerignore's verdict for a context path (see CopySource). */
@@ -104,6 +107,9 @@ export class Builder {
   /** Digests of context files by identity, kept across builds (see DigestMemo). */
   private memo: DigestMemo = new Map();
   private images?: ImageDb;
+  /** The step being keyed: `<stage>/<index>`, the place --explain-cache compares. */
+  private position = '';
+  private readonly explainer: Explainer;
 
   constructor(
     private readonly d: BuildDeps,
@@ -111,6 +117,10 @@ export class Builder {
     private readonly out: Writable,
   ) {
     this.cache = new BuildCache(d.cacheFile);
+    this.explainer = new Explainer(
+      path.join(path.dirname(d.cacheFile), 'build-explain.json'),
+      `${o.contextDir}\0${o.dockerfile.name}`,
+    );
   }
 
   private say(line: string): void {
@@ -129,10 +139,12 @@ export class Builder {
   async build(): Promise<Digest> {
     this.memo = await this.cache.loadMemo();
     const known = this.memo.size;
+    await this.explainer.load();
     try {
       return await this.buildStages();
     } finally {
       if (this.memo.size !== known) await this.cache.saveMemo(this.memo);
+      await this.explainer.save();
     }
   }
 
@@ -293,6 +305,7 @@ export class Builder {
     }
     for (const [n, node] of stage.nodes.entries()) {
       const title = `[${label} ${n + 2}/${stage.nodes.length + 1}] ${node.original.trim()}`;
+      this.position = `${label}/${n}`;
       try {
         state = await this.runStep(stages, state, node, title, escape, globals);
       } catch (e) {
@@ -413,25 +426,32 @@ export class Builder {
     }
   }
 
-  /** The cache key of a step. */
-  private key(state: StageState, node: Node, extra: unknown): string {
-    return createHash('sha256')
-      .update(
-        JSON.stringify({
-          parent: state.imageId ?? 'scratch',
-          original: node.original,
-          flags: node.flags,
-          heredocs: node.heredocs.map((h) => h.content),
-          extra,
-        }),
-      )
-      .digest('hex');
+  /** The cache key of a step (its inputs are remembered for --explain-cache). */
+  private key(
+    state: StageState,
+    node: Node,
+    extra: unknown,
+    files?: Record<string, string>,
+  ): string {
+    const inputs: StepInputs = {
+      parent: state.imageId ?? 'scratch',
+      original: node.original,
+      flags: node.flags,
+      heredocs: node.heredocs.map((h) => h.content),
+      extra,
+    };
+    this.explainer.record(this.position, inputs, files);
+    return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   }
 
   private async cached(key: string, title: string): Promise<StageState | undefined> {
     if (this.o.noCache) return undefined;
     const id = await this.cache.get(key);
-    if (!id) return undefined;
+    if (!id) {
+      if (this.o.explainCache)
+        this.explainer.explainOnce(this.position, (l) => this.say(`#${this.step + 1} ${l}`));
+      return undefined;
+    }
     // the images known when the build began (a hit's image existed then; images made by this
     // build are looked up afresh)
     this.images ??= await this.d.stores.images.read();
@@ -613,10 +633,16 @@ export class Builder {
       const chmod = flags.get('chmod');
       if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod))
         throw invalidArgument(`invalid chmod parameter: ${chmod}`);
-      const key = this.key(state, node, {
-        content: contentDigest(items, src.decide ? this.memo : undefined),
-        dest,
-      });
+      const files: Record<string, string> = {};
+      const key = this.key(
+        state,
+        node,
+        {
+          content: contentDigest(items, src.decide ? this.memo : undefined, files, src.root),
+          dest,
+        },
+        files,
+      );
       const hit = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
       this.say(`#${++this.step} ${title}`);

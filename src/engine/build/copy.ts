@@ -153,14 +153,23 @@ function fileDigest(host: string, memo: DigestMemo | undefined): string {
 }
 
 /** The cache key part of a COPY: names, modes, sizes and contents of what it reads (no times). */
-export function contentDigest(items: Item[], memo?: DigestMemo): string {
+export function contentDigest(
+  items: Item[],
+  memo?: DigestMemo,
+  /** Filled with each file's own digest by its path under `root` (for --explain-cache). */
+  files?: Record<string, string>,
+  root = '/',
+): string {
   const h = createHash('sha256');
   for (const i of items) {
     const st = fs.lstatSync(i.host);
-    h.update(`${i.rel}\0${st.mode}\0`);
-    if (st.isFile()) h.update(fileDigest(i.host, memo));
-    else if (st.isSymbolicLink()) h.update(fs.readlinkSync(i.host));
-    h.update('\0');
+    const content = st.isFile()
+      ? fileDigest(i.host, memo)
+      : st.isSymbolicLink()
+        ? fs.readlinkSync(i.host)
+        : '';
+    h.update(`${i.rel}\0${st.mode}\0${content}\0`);
+    if (files) files[path.relative(root, i.host)] = `${st.mode.toString(8)}:${content}`;
   }
   return h.digest('hex');
 }
