@@ -107,6 +107,7 @@ export interface DiskUsage {
   images: UsageRow;
   containers: UsageRow;
   volumes: UsageRow;
+  buildCache: UsageRow;
 }
 
 export type ByteSource = AsyncIterable<Uint8Array>;
@@ -517,9 +518,12 @@ export class Engine {
       for (const b of roots.blobs) size += (await this.stores.content.info(b))?.size ?? 0;
       return size;
     };
-    const ids = Object.keys(db.images);
+    const all = Object.keys(db.images);
+    const ids = all.filter((id) => !db.images[id]!.intermediate);
     const size = await imageSize(ids);
     const unused = await imageSize(ids.filter((id) => !users.has(id)));
+    // the build cache: what only build intermediates hold (what `builder prune` frees)
+    const cacheOnly = (await imageSize(all)) - size;
     const containers = await this.containers.list();
     const running = (s: string) => ['running', 'paused', 'restarting'].includes(s);
     const cSizes = await Promise.all(containers.map((c) => this.containers.size(c.record.id)));
@@ -541,6 +545,12 @@ export class Engine {
         active: vols.filter((v) => v.usedBy.length > 0).length,
         size: vSizes.reduce((a, b) => a + b, 0),
         reclaimable: vols.reduce((a, v, i) => a + (v.usedBy.length > 0 ? 0 : vSizes[i]!), 0),
+      },
+      buildCache: {
+        total: all.length - ids.length,
+        active: 0,
+        size: cacheOnly,
+        reclaimable: cacheOnly,
       },
     };
   }

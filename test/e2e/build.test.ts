@@ -69,6 +69,13 @@ test("the seeds' single-stage Dockerfile: builds, runs, rebuilds from cache, rer
   // busybox, app:1 and the app:1 before the change (now untagged, as in Docker)
   assert.equal(listed.length, 3, listed.join(' '));
   assert.ok((await b.ok(['images', '-aq'])).trim().split('\n').length > listed.length);
+  // the build cache: counted by system df, emptied by builder prune (the tagged image stays)
+  assert.match(await b.ok(['system', 'df']), /^Build Cache\s+[1-9]\d*\s/m);
+  assert.match(await b.ok(['builder', 'prune', '-f']), /Total reclaimed space/);
+  assert.match(await b.ok(['system', 'df']), /^Build Cache\s+0\s/m);
+  assert.match(await b.ok(['run', '--rm', '--network', 'none', 'app:1']), /16 server\.js/);
+  const rebuilt = await build(b, dir, '-t', 'app:1');
+  assert.doesNotMatch(rebuilt.stdout, /CACHED/);
 });
 
 test('multi-stage with COPY --from, and ENV/LABEL/EXPOSE/USER/HEALTHCHECK in the config', async (t) => {

@@ -41,11 +41,11 @@ export const systemDf: Command = {
       Size: humanSize(u.size),
       Reclaimable: reclaimable(u.reclaimable, u.size),
     });
-    // build cache joins these rows with the build issue
     const rows = [
       row('Images', du.images),
       row('Containers', du.containers),
       row('Local Volumes', du.volumes),
+      row('Build Cache', du.buildCache),
     ];
     const table = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
     ctx.stdout.write(renderRows(rows, ctx.flags.string('format'), table, dfHeaders));
