@@ -5,6 +5,7 @@
  * instructions change only the config. Every step is looked up in the build cache first, by its
  * parent, its expanded instruction, the build args it sees and the content of what it copies.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -108,7 +109,7 @@ export class Builder {
   private memo: DigestMemo = new Map();
   private images?: ImageDb;
   /** The step being keyed: `<stage>/<index>`, the place --explain-cache compares. */
-  private position = '';
+  private readonly position = new AsyncLocalStorage<string>();
   private readonly explainer: Explainer;
 
   constructor(
@@ -187,16 +188,35 @@ export class Builder {
       target = stages.findIndex((s) => s.name === this.o.target!.toLowerCase());
       if (target < 0) throw invalidArgument(`target stage "${this.o.target}" could not be found`);
     }
+    // each needed stage starts once the stages it uses are done: independent ones run together
     const needed = this.neededStages(stages, target, globalArgs, escape);
-    for (const i of [...needed].sort((a, b) => a - b))
-      stages[i]!.result = await this.runStage(stages, i, globalArgs, escape);
+    const done = new Map<number, Promise<void>>();
+    const schedule = (i: number): Promise<void> => {
+      let p = done.get(i);
+      if (!p) {
+        p = Promise.all([...needed.get(i)!].map(schedule)).then(async () => {
+          stages[i]!.result = await this.runStage(stages, i, globalArgs, escape);
+        });
+        done.set(i, p);
+      }
+      return p;
+    };
+    const all = [...needed.keys()].map(schedule);
+    const settled = await Promise.allSettled(all);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const result = stages[target]!.result!;
     return this.finish(result);
   }
 
   /** The stages the target depends on (FROM a stage, COPY --from a stage). */
-  private neededStages(stages: Stage[], target: number, globals: Env, escape: string): Set<number> {
-    const needed = new Set<number>();
+  private neededStages(
+    stages: Stage[],
+    target: number,
+    globals: Env,
+    escape: string,
+  ): Map<number, Set<number>> {
+    const needed = new Map<number, Set<number>>();
     const byRef = (ref: string, before: number): number | undefined => {
       const r = ref.toLowerCase();
       const i = /^\d+$/.test(r) ? Number(r) : stages.findIndex((s) => s.name === r);
@@ -204,10 +224,14 @@ export class Builder {
     };
     const visit = (i: number) => {
       if (needed.has(i)) return;
-      needed.add(i);
+      const deps = new Set<number>();
+      needed.set(i, deps);
       const s = stages[i]!;
       const base = byRef(expandWord(s.from, globals, escape), i);
-      if (base !== undefined) visit(base);
+      if (base !== undefined) {
+        deps.add(base);
+        visit(base);
+      }
       for (const n of s.nodes)
         for (const f of n.flags)
           for (const ref of [
@@ -215,7 +239,10 @@ export class Builder {
             /^--mount=.*\bfrom=([^,]+)/s.exec(f)?.[1],
           ]) {
             const dep = ref === undefined ? undefined : byRef(ref, i);
-            if (dep !== undefined) visit(dep);
+            if (dep !== undefined) {
+              deps.add(dep);
+              visit(dep);
+            }
           }
     };
     visit(target);
@@ -305,9 +332,11 @@ export class Builder {
     }
     for (const [n, node] of stage.nodes.entries()) {
       const title = `[${label} ${n + 2}/${stage.nodes.length + 1}] ${node.original.trim()}`;
-      this.position = `${label}/${n}`;
       try {
-        state = await this.runStep(stages, state, node, title, escape, globals);
+        const before = state;
+        state = await this.position.run(`${label}/${n}`, () =>
+          this.runStep(stages, before, node, title, escape, globals),
+        );
       } catch (e) {
         throw this.at(node, e);
       }
@@ -440,7 +469,7 @@ export class Builder {
       heredocs: node.heredocs.map((h) => h.content),
       extra,
     };
-    this.explainer.record(this.position, inputs, files);
+    this.explainer.record(this.position.getStore() ?? '', inputs, files);
     return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   }
 
@@ -449,7 +478,9 @@ export class Builder {
     const id = await this.cache.get(key);
     if (!id) {
       if (this.o.explainCache)
-        this.explainer.explainOnce(this.position, (l) => this.say(`#${this.step + 1} ${l}`));
+        this.explainer.explainOnce(this.position.getStore() ?? '', (l) =>
+          this.say(`#${this.step + 1} ${l}`),
+        );
       return undefined;
     }
     // the images known when the build began (a hit's image existed then; images made by this
