@@ -6,7 +6,7 @@ export BERTH_ROOT="${BERTH_ROOT:-/var/lib/berth}"
 berth() { "$(dirname "$0")/../bin/berth" "$@"; }
 step() { printf '\n\033[1m$ berth %s\033[0m\n' "$*"; berth "$@"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-berth rm -f demo-web >/dev/null 2>&1 || true # an interrupted earlier demo
+berth rm -f demo-web demo-node >/dev/null 2>&1 || true # an interrupted earlier demo
 
 step image builtin busybox
 step images
@@ -24,5 +24,15 @@ step ps
 step exec demo-web cat /data/log
 step rm -f demo-web
 step volume rm demo-data
+
+# the seeds' "build a Docker image for your Node.js app": an offline Node.js base, then the
+# multi-stage example app, run with a published port
+here="$(cd "$(dirname "$0")/.." && pwd)"
+printf '\n\033[1m$ examples/node-base/make.sh\033[0m\n'; "$here/examples/node-base/make.sh"
+step build -t node-app:1 "$here/examples/node-app"
+berth rm -f demo-node >/dev/null 2>&1 || true
+step run -d --name demo-node -p 127.0.0.1:3000:3000 node-app:1
+for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3000/ && break; sleep 0.1; done
+step rm -f demo-node
 step system df
 step system check

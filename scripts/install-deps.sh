@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 # gcc, libc6-dev: the tests build a static UDP echo server (busybox's nc has no UDP)
 need=()
 for p in runc tini busybox-static procps iproute2 util-linux nftables iptables aardvark-dns \
-  skopeo umoci zstd make gcc libc6-dev; do
+  skopeo umoci zstd make gcc libc6-dev curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

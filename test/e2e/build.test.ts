@@ -338,3 +338,25 @@ test('a context tar on stdin, a Dockerfile on stdin, and ONBUILD triggers run by
   assert.equal(only.code, 0, only.stderr);
   assert.match(only.stdout, /only-dockerfile/);
 });
+
+test('examples/node-app: the offline Node.js base, the multi-stage app built, run as nobody, answering', async (t) => {
+  const b = await berthWithContainers(t);
+  const env = { ...process.env, BERTH_ROOT: b.root, BERTH_RUNROOT: b.runroot };
+  const examples = path.join(import.meta.dirname, '..', '..', 'examples');
+  const base = await runCommand(path.join(examples, 'node-base', 'make.sh'), [], { env });
+  assert.equal(base.code, 0, base.stderr);
+  const app = await build(b, path.join(examples, 'node-app'), '-t', 'node-app:test');
+  assert.equal(app.code, 0, app.stderr);
+  assert.match(app.stdout, /selftest ok/);
+  const port = 21000 + Math.floor(Math.random() * 1000);
+  await b.ok(['run', '-d', '--name', 'napp', '-p', `127.0.0.1:${port}:3000`, 'node-app:test']);
+  let body = '';
+  for (let i = 0; i < 50 && !body; i++) {
+    body = await fetch(`http://127.0.0.1:${port}/x`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    if (!body) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(JSON.parse(body), { hello: 'from berth', path: '/x', user: 65534 });
+});
