@@ -35,7 +35,8 @@ const forbidden = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'native/build/', 'bench/'] },
+  // examples/ are users' apps (CommonJS Node.js), not berth's code
+  { ignores: ['node_modules/', 'dist/', 'native/build/', 'bench/', 'examples/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
