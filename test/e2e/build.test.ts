@@ -360,3 +360,42 @@ test('examples/node-app: the offline Node.js base, the multi-stage app built, ru
   }
   assert.deepEqual(JSON.parse(body), { hello: 'from berth', path: '/x', user: 65534 });
 });
+
+test('heredocs: a RUN script, heredocs the shell redirects, and COPY <<EOF', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'FROM busybox',
+      'RUN <<EOF',
+      'echo one > /one',
+      'echo two >> /one',
+      'EOF',
+      'RUN cat <<A > /a && cat <<B > /b',
+      'alpha',
+      'A',
+      'beta',
+      'B',
+      'COPY <<EOF /greeting.txt',
+      'hello',
+      'EOF',
+      '',
+    ].join('\n'),
+  });
+  const r = await build(b, dir, '-t', 'hd');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    await b.ok([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'hd',
+      'cat',
+      '/one',
+      '/a',
+      '/b',
+      '/greeting.txt',
+    ]),
+    'one\ntwo\nalpha\nbeta\nhello\n',
+  );
+});

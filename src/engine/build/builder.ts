@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { chainIds, type Digest } from '../../core/digest.js';
 import { expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
-import { parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
+import { chompHeredocContent, parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
 import { parseErrorLocation } from '../../core/dockerfile/ast.js';
 import { invalidArgument, noSuchImage, notImplemented } from '../../core/errors.js';
 import { parseDuration } from '../../core/go-parse.js';
@@ -362,15 +362,7 @@ export class Builder {
     const cfg: ContainerConfig = structuredClone(state.config.config ?? {});
     const shell = cfg.Shell ?? DEFAULT_SHELL;
     const kw = node.keyword;
-    const commandOf = (): string[] =>
-      node.json
-        ? node.args
-        : [
-            ...shell,
-            node.heredocs.length > 0 && node.args.join(' ').trim().startsWith('<<')
-              ? node.heredocs[0]!.content
-              : node.args.join(' '),
-          ];
+    const commandOf = (): string[] => (node.json ? node.args : [...shell, shellScript(node)]);
     switch (kw) {
       case 'arg': {
         const args = new Map(state.args);
@@ -851,6 +843,21 @@ async function download(urls: string[], dir: string): Promise<string[]> {
     names.push(name);
   }
   return names;
+}
+
+/**
+ * RUN's shell-form script. With heredocs, as BuildKit: a RUN that is only `<<EOF` runs the
+ * body as the script; otherwise the shell gets the line with the bodies after it and does the
+ * redirections itself (`RUN python3 <<EOF`, `RUN cat <<A >a <<B >b`).
+ */
+function shellScript(node: Node): string {
+  const line = node.args.join(' ');
+  const body = (h: Node['heredocs'][number]) =>
+    h.chomp ? chompHeredocContent(h.content) : h.content;
+  if (node.heredocs.length === 0) return line;
+  if (/^<<-?\s*['"]?\w+['"]?\s*$/.test(line.trim()) && node.heredocs.length === 1)
+    return body(node.heredocs[0]!);
+  return [line, ...node.heredocs.map((h) => body(h) + h.name)].join('\n');
 }
 
 /** History's created_by, as BuildKit writes it. */
