@@ -299,6 +299,14 @@ test('RUN --mount: a secret never stored, a cache kept across builds, bind and t
     ]),
     '17\n2\ncfg\nlo\n',
   );
+  // a bind mount's content is part of the step's key: changing it is a miss, not a stale hit
+  await fs.writeFile(path.join(dir, 'conf', 'a.conf'), 'cfg2\n');
+  const rebuilt = await build(b, dir, '--secret', `id=token,src=${secret}`, '-t', 'mnt');
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'mnt', 'cat', '/copied.conf']),
+    'cfg2\n',
+  );
   const saved = await b.berth(['save', 'mnt']);
   assert.ok(!saved.stdout.includes('top-secret-value'), 'the secret is in no layer');
 });

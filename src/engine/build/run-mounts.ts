@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
 import type { MountSpec } from '../../core/mount-spec.js';
+import { contentDigest, copyItems } from './copy.js';
 
 export interface RunFlags {
   mounts: MountSpec[];
@@ -103,10 +104,11 @@ export async function runFlags(
           await fs.cp(source, path.join(copy, 'x'), { recursive: true, preserveTimestamps: true });
           source = path.join(copy, 'x');
         }
+        // the key sees what is mounted, so a changed file there is a miss (the cache never lies)
+        const rel = path.relative(root, inside(root, o.get('source') ?? o.get('src') ?? '/'));
+        const content = contentDigest(copyItems({ root }, [rel || '.'], true).items);
         out.mounts.push({ type: 'bind', source, target, readOnly });
-        out.keyParts.push(
-          `bind:${from ?? 'context'}:${o.get('source') ?? '/'}:${target}:${readOnly}`,
-        );
+        out.keyParts.push(`bind:${from ?? 'context'}:${rel}:${target}:${readOnly}:${content}`);
         break;
       }
       case 'cache': {
