@@ -11,10 +11,13 @@ export async function currentState(
 ): Promise<ContainerState> {
   const s = { ...record.state };
   if (s.status === 'created' || s.status === 'removing') return s;
-  const [run, exit, monitor, health] = await Promise.all([
+  // whether the monitor lives, first: it writes exit.json before it exits, so a monitor found
+  // dead here has written whatever exit it was going to (read in the other order, an exit
+  // written between the two reads would look like a monitor that died without one)
+  const monitor = await monitorPid(stateDir);
+  const [run, exit, health] = await Promise.all([
     readRunInfo(stateDir),
     readExitInfo(stateDir),
-    monitorPid(stateDir),
     readHealthInfo(stateDir),
   ]);
   // the monitor's files belong to the current run: starting a container clears the old ones
