@@ -24,7 +24,13 @@ export interface CopySource {
 interface Item {
   host: string;
   rel: string;
+  /** Its lstat, taken once by the walk (bigint: the memo needs nanosecond times). */
+  st?: fs.BigIntStats;
+  /** Its path relative to the source root (the name --explain-cache gives). */
+  from?: string;
 }
+
+const lstat = (p: string) => fs.lstatSync(p, { bigint: true });
 
 const hasWildcard = (p: string) => /[*?[]/.test(p);
 
@@ -91,17 +97,23 @@ export function resolveSource(src: CopySource, pattern: string): string[] {
 }
 
 /** Every file under a source path, depth first in name order, skipping excluded ones. */
-function walk(src: CopySource, rel: string, into: string, out: Item[], keep = true): void {
+function walk(
+  src: CopySource,
+  rel: string,
+  into: string,
+  out: Item[],
+  keep = true,
+  st = lstat(path.join(src.root, rel)),
+): void {
   const host = path.join(src.root, rel);
-  const st = fs.lstatSync(host);
-  if (keep) out.push({ host, rel: into });
+  if (keep) out.push({ host, rel: into, st, from: rel });
   if (!st.isDirectory()) return;
   for (const name of fs.readdirSync(host).sort()) {
     const child = rel ? `${rel}/${name}` : name;
-    const isDir = fs.lstatSync(path.join(src.root, child)).isDirectory();
-    const verdict = src.decide?.(child, isDir) ?? 'keep';
+    const childSt = lstat(path.join(src.root, child));
+    const verdict = src.decide?.(child, childSt.isDirectory()) ?? 'keep';
     if (verdict === 'prune') continue;
-    walk(src, child, into ? `${into}/${name}` : name, out, verdict === 'keep');
+    walk(src, child, into ? `${into}/${name}` : name, out, verdict === 'keep', childSt);
   }
 }
 
@@ -142,8 +154,7 @@ export function copyItems(
  */
 export type DigestMemo = Map<string, string>;
 
-function fileDigest(host: string, memo: DigestMemo | undefined): string {
-  const st = fs.statSync(host, { bigint: true });
+function fileDigest(host: string, st: fs.BigIntStats, memo: DigestMemo | undefined): string {
   const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   const known = memo?.get(id);
   if (known) return known;
@@ -162,14 +173,14 @@ export function contentDigest(
 ): string {
   const h = createHash('sha256');
   for (const i of items) {
-    const st = fs.lstatSync(i.host);
+    const st = i.st ?? lstat(i.host);
     const content = st.isFile()
-      ? fileDigest(i.host, memo)
+      ? fileDigest(i.host, st, memo)
       : st.isSymbolicLink()
         ? fs.readlinkSync(i.host)
         : '';
     h.update(`${i.rel}\0${st.mode}\0${content}\0`);
-    if (files) files[path.relative(root, i.host)] = `${st.mode.toString(8)}:${content}`;
+    if (files) files[i.from ?? path.relative(root, i.host)] = `${st.mode.toString(8)}:${content}`;
   }
   return h.digest('hex');
 }
