@@ -134,7 +134,8 @@ export async function berthWithContainers(t: TestContext) {
   const b = await berthFor(t, {
     before: async () => {
       // containers, and the networks' bridges, firewall table and DNS server on the host
-      await berth(['system', 'reset', '-f']);
+      const reset = await berth(['system', 'reset', '-f']);
+      if (reset.code !== 0) console.error(`berth system reset: ${reset.stderr}`);
       // whatever a failed test left mounted under its roots
       const mounts = (await fs.readFile('/proc/self/mounts', 'utf8'))
         .split('\n')

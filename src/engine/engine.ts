@@ -156,9 +156,14 @@ export class Engine {
    * image, then the state directories themselves.
    */
   async reset(): Promise<void> {
+    // everything is attempted; the first failure is reported once all the rest is done
+    const failures: unknown[] = [];
     for (const { record } of await this.containers.list())
-      await this.containers.remove(record.id, { force: true, volumes: true });
-    await this.networks.reset();
+      await this.containers
+        .remove(record.id, { force: true, volumes: true })
+        .catch((e: unknown) => failures.push(e));
+    await this.networks.reset().catch((e: unknown) => failures.push(e));
+    if (failures.length > 0) throw failures[0] as Error;
     await fs.rm(this.opts.root, { recursive: true, force: true });
     await fs.rm(this.runroot, { recursive: true, force: true });
   }

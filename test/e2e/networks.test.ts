@@ -12,15 +12,9 @@ import { berthWithContainers, runCommand } from '../helpers.js';
 
 type B = Awaited<ReturnType<typeof berthWithContainers>>;
 
-/** Remove this test's networks, and check nothing of them is left on the host. */
+/** A berth whose cleanup (`system reset`, see berthWithContainers) takes networks too. */
 async function withNetworks(t: Parameters<typeof berthWithContainers>[0]) {
-  const b = await berthWithContainers(t);
-  t.after(async () => {
-    const ids = (await b.berth(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await b.berth(['rm', '-f', ...ids]);
-    await b.berth(['network', 'prune', '-f']);
-  });
-  return b;
+  return berthWithContainers(t);
 }
 
 /**
