@@ -214,10 +214,16 @@ export function writeCopy(
     }
   }
   let bytes = 0;
+  const made = new Set<string>(); // directories known to exist: one mkdir each, not one per file
   for (const item of items) {
     const target = path.join(layerDir, dest, item.rel);
     const st = fs.lstatSync(item.host);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const parent = path.dirname(target);
+    if (!made.has(parent)) {
+      fs.mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    if (st.isDirectory()) made.add(target);
     if (st.isDirectory()) fs.mkdirSync(target, { recursive: true });
     else if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(item.host), target);
     else if (st.isFile()) {
