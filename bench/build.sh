@@ -431,14 +431,7 @@ row() { # LABEL KEY TARGET-TEXT
     echo "- $(label "$e"): 1. ${NOTE[cold-$e]:-}; 1b. ${NOTE[empty-$e]:-as 1.}; 2. ${NOTE[nochange-$e]:-}; 3. ${NOTE[onefile-$e]:-}"
   done
   echo
-  if [ "${#ERRORS[@]}" -gt 0 ]; then
-    echo "Failures:"
-    for x in "${ERRORS[@]}"; do echo "- $x"; done
-  else
-    echo "No failures."
-  fi
-  echo
-  echo "Raw hyperfine JSON and logs: $RES/"
+  report_footer
 } >"$MD"
 
 cat "$MD"

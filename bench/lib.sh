@@ -59,3 +59,15 @@ snapshot_berth() {
   BERTH="$snap/bin/berth"
   BUILD_INFO="snapshot of $src/dist taken $(date -u +%H:%M:%S), sha256 of its .mjs files + berth-monitor $(cd "$snap" && { find dist -name '*.mjs' | sort | xargs cat; cat native/monitor/berth-monitor; } | sha256sum | cut -c1-12)"
 }
+
+# report_footer: the end of a results table: ERRORS (an array, may be empty) and where RES is.
+report_footer() {
+  if [ "${#ERRORS[@]}" -gt 0 ]; then
+    echo "Failures:"
+    for x in "${ERRORS[@]}"; do echo "- $x"; done
+  else
+    echo "No failures."
+  fi
+  echo
+  echo "Raw hyperfine JSON and logs: $RES/"
+}

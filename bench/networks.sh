@@ -472,14 +472,7 @@ TP_SIZE=$(awk -v b="$TP_BYTES" 'BEGIN{ if (b % 1073741824 == 0) printf "%d GiB",
   echo "3. One \`run --rm --network $NET busybox sh -c ...\` beside \`$PEER\` (\`sleep 3600\`) on a fresh \`network create $NET\`: $DNS_ROUNDS rounds of $DNS_N × \`busybox true\` then $DNS_N × \`busybox nslookup -type=a bnpeer.\`, timestamped inside the container with \`busybox ts %.s\`; ms per lookup = (nslookup loop − true loop) / $DNS_N, median of the rounds. The answer is checked against \`inspect\`'s address of $PEER before and after."
   for e in "${ENGINES[@]}"; do echo "   - $e: ${NOTE[dns-$e]:-not measured}"; done
   echo
-  if [ "${#ERRORS[@]}" -gt 0 ]; then
-    echo "Failures:"
-    for x in "${ERRORS[@]}"; do echo "- $x"; done
-  else
-    echo "No failures."
-  fi
-  echo
-  echo "Raw hyperfine JSON and logs: $RES/"
+  report_footer
 } >"$MD"
 
 cat "$MD"
