@@ -407,3 +407,42 @@ test('heredocs: a RUN script, heredocs the shell redirects, and COPY <<EOF', asy
     'one\ntwo\nalpha\nbeta\nhello\n',
   );
 });
+
+test('COPY --parents keeps source paths; COPY --exclude leaves out what matches', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'FROM busybox',
+      'COPY --parents a/b/c.txt x/y.txt /out/',
+      'COPY --exclude=**/*.log --exclude=logs/tmp logs/ /logs/',
+      '',
+    ].join('\n'),
+    'a/b/c.txt': 'c\n',
+    'x/y.txt': 'y\n',
+    'logs/keep.txt': 'k\n',
+    'logs/drop.log': 'd\n',
+    'logs/sub/also.log': 'd\n',
+    'logs/sub/keep2.txt': 'k\n',
+    'logs/tmp/t.txt': 't\n',
+  });
+  const r = await build(b, dir, '-t', 'cp');
+  assert.equal(r.code, 0, r.stderr);
+  const files = await b.ok([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    'cp',
+    'find',
+    '/out',
+    '/logs',
+    '-type',
+    'f',
+  ]);
+  assert.deepEqual(files.trim().split('\n').sort(), [
+    '/logs/keep.txt',
+    '/logs/sub/keep2.txt',
+    '/out/a/b/c.txt',
+    '/out/x/y.txt',
+  ]);
+});

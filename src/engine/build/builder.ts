@@ -6,6 +6,7 @@
  * parent, its expanded instruction, the build args it sees and the content of what it copies.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { excludes, PatternMatcher } from '../../core/dockerignore.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -615,10 +616,10 @@ export class Builder {
       }),
     );
     for (const f of flags.keys()) {
-      if (['parents', 'exclude', 'checksum', 'keep-git-dir'].includes(f))
+      if (['checksum', 'keep-git-dir'].includes(f))
         throw notImplemented(`${node.value.toUpperCase()} --${f} is not supported yet`);
       // --link: berth's COPY layers never depend on the layers below them anyway
-      if (!['from', 'chown', 'chmod', 'link'].includes(f))
+      if (!['from', 'chown', 'chmod', 'link', 'parents', 'exclude'].includes(f))
         throw invalidArgument(`unknown flag: --${f}`);
     }
     const words = node.json
@@ -647,10 +648,26 @@ export class Builder {
         fromRoot = await this.stageRoot(stages, flags.get('from')!);
         src = { root: fromRoot.root };
       } else src = { root: this.o.contextDir, decide: this.o.decide };
+      // --exclude (repeatable): .dockerignore patterns, on paths from the source's root
+      const excluded = node.flags
+        .filter((f) => f.startsWith('--exclude='))
+        .map((f) => f.slice('--exclude='.length));
+      if (excluded.length > 0) {
+        const matcher = new PatternMatcher(excluded);
+        const base = src.decide;
+        src = {
+          ...src,
+          decide: (rel, isDir) => {
+            const own = excludes(matcher, rel, isDir);
+            return own !== 'keep' ? own : (base?.(rel, isDir) ?? 'keep');
+          },
+        };
+      }
       const { items } = copyItems(
         src,
         heredocDir && !urls ? node.heredocs.map((h) => h.name) : sources,
         destIsDir,
+        flags.has('parents') && flags.get('parents') !== 'false',
       );
       const owner = flags.get('chown');
       const chmod = flags.get('chmod');

@@ -126,9 +126,11 @@ export function copyItems(
   src: CopySource,
   sources: string[],
   destIsDir: boolean,
+  /** COPY --parents: each source keeps its path (from the root) under the destination. */
+  parents = false,
 ): { items: Item[]; destIsDir: boolean } {
   const resolved = sources.flatMap((s) => resolveSource(src, s));
-  const asDir = destIsDir || resolved.length > 1;
+  const asDir = destIsDir || resolved.length > 1 || parents;
   if (resolved.length > 1 && !destIsDir)
     throw invalidArgument(
       'When using COPY with more than one source file, the destination must be a directory and end with a /',
@@ -138,11 +140,11 @@ export function copyItems(
     const host = path.join(src.root, rel);
     if (fs.lstatSync(host).isDirectory()) {
       const inner: Item[] = [];
-      walk(src, rel, '', inner);
+      walk(src, rel, parents ? rel : '', inner);
       items.push(...inner.filter((i) => i.rel !== ''));
-      if (inner.length === 1) items.push({ host, rel: '' }); // an empty directory: just the destination
+      if (inner.length === 1 && !parents) items.push({ host, rel: '' }); // an empty directory: just the destination
     } else {
-      items.push({ host, rel: asDir ? path.posix.basename(rel) : '' });
+      items.push({ host, rel: parents ? rel : asDir ? path.posix.basename(rel) : '' });
     }
   }
   return { items, destIsDir: asDir };
