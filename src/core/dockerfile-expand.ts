@@ -14,6 +14,14 @@ export function expandWord(word: string, env: Env, escape = '\\'): string {
   return new Lexer(word, env, escape).word();
 }
 
+/**
+ * Expand variables in a heredoc body (COPY <<EOF with an unquoted delimiter): quotes are text
+ * there, only `$` and the escape character act.
+ */
+export function expandText(text: string, env: Env, escape = '\\'): string {
+  return new Lexer(text, env, escape, false).word();
+}
+
 /** Expand and split on unquoted whitespace (EXPOSE, VOLUME, COPY sources). */
 export function expandWords(text: string, env: Env, escape = '\\'): string[] {
   return new Lexer(text, env, escape).words();
@@ -26,6 +34,8 @@ class Lexer {
     private readonly s: string,
     private readonly env: Env,
     private readonly esc: string,
+    /** false: quotes are plain characters (heredoc bodies) */
+    private readonly quotes = true,
   ) {}
 
   word(): string {
@@ -46,20 +56,32 @@ class Lexer {
         continue;
       }
       started = true;
-      if (c === "'") cur += this.single();
-      else if (c === '"') cur += this.double();
+      if (c === "'" && this.quotes) cur += this.single();
+      else if (c === '"' && this.quotes) cur += this.double();
       else if (c === this.esc) {
         this.i++;
         if (this.i < this.s.length) cur += this.s[this.i++];
         else cur += c;
-      } else if (c === '$') cur += this.dollar();
-      else {
+      } else if (c === '$') {
+        const value = this.dollar();
+        if (!split) cur += value;
+        else {
+          // an unquoted expansion is split into words, as a shell does
+          const parts = value.split(/\s+/);
+          cur += parts[0];
+          for (const part of parts.slice(1)) {
+            if (cur !== '') out.push(cur);
+            cur = part;
+          }
+          started = cur !== '' || parts.length === 1;
+        }
+      } else {
         cur += c;
         this.i++;
       }
     }
-    if (started) out.push(cur);
-    return out;
+    if (started && (cur !== '' || !split || out.length === 0)) out.push(cur);
+    return out.filter((w, i, all) => !split || w !== '' || all.length === 1);
   }
 
   private single(): string {
@@ -115,6 +137,7 @@ class Lexer {
     if (!m) throw invalidArgument(`bad substitution: ${this.s}`);
     const name = m[0];
     this.i += name.length;
+    if (this.i >= this.s.length) throw invalidArgument(`syntax error: missing '}' in ${this.s}`);
     if (this.s[this.i] === '}') {
       this.i++;
       return this.env.get(name) ?? '';

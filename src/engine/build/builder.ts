@@ -12,7 +12,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { chainIds, type Digest } from '../../core/digest.js';
-import { expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
+import { expandText, expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
 import { chompHeredocContent, parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
 import { parseErrorLocation } from '../../core/dockerfile/ast.js';
 import { invalidArgument, noSuchImage, notImplemented } from '../../core/errors.js';
@@ -642,7 +642,13 @@ export class Builder {
         sources = await download(sources, heredocDir);
         src = { root: heredocDir };
       } else if (heredocDir) {
-        for (const h of node.heredocs) await fs.writeFile(path.join(heredocDir, h.name), h.content);
+        for (const h of node.heredocs) {
+          const body = h.chomp ? chompHeredocContent(h.content) : h.content;
+          await fs.writeFile(
+            path.join(heredocDir, h.name),
+            h.expand ? expandText(body, vars, escape) : body,
+          );
+        }
         src = { root: heredocDir };
       } else if (flags.has('from')) {
         fromRoot = await this.stageRoot(stages, flags.get('from')!);
