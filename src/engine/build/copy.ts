@@ -24,13 +24,13 @@ export interface CopySource {
 interface Item {
   host: string;
   rel: string;
-  /** Its lstat, taken once by the walk (bigint: the memo needs nanosecond times). */
-  st?: fs.BigIntStats;
+  /** Its lstat, taken once by the walk. */
+  st?: fs.Stats;
   /** Its path relative to the source root (the name --explain-cache gives). */
   from?: string;
 }
 
-const lstat = (p: string) => fs.lstatSync(p, { bigint: true });
+const lstat = (p: string) => fs.lstatSync(p);
 
 const hasWildcard = (p: string) => /[*?[]/.test(p);
 
@@ -151,13 +151,14 @@ export function copyItems(
 }
 
 /**
- * File digests remembered by identity (device, inode, size, mtime and ctime in ns): a file
+ * File digests remembered by identity (device, inode, size, mtime and ctime): a file
  * whose identity has not changed is not read again (a no-change rebuild hashes nothing).
  */
 export type DigestMemo = Map<string, string>;
 
-function fileDigest(host: string, st: fs.BigIntStats, memo: DigestMemo | undefined): string {
-  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+function fileDigest(host: string, st: fs.Stats, memo: DigestMemo | undefined): string {
+  // the times as floating-point milliseconds keep their nanoseconds to within ~0.2 µs
+  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const known = memo?.get(id);
   if (known) return known;
   const digest = createHash('sha256').update(fs.readFileSync(host)).digest('hex');
