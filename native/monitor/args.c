@@ -184,7 +184,7 @@ int parse_args(int argc, char **argv, char *err, size_t errlen) {
       cfg.exit_lock = absolute(optarg);
       break;
     case OPT_KEEP_FDS: /* applied in main, before anything else */
-      if (parse_number(optarg, 0, &n) < 0 || n > 64) {
+      if (parse_number(optarg, 0, &n) < 0 || n > 65535) {
         snprintf(err, errlen, "invalid --keep-fds: %s", optarg);
         return -1;
       }

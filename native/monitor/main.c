@@ -449,7 +449,7 @@ int main(int argc, char **argv) {
   unsigned keep = 0;
   for (int i = 1; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--keep-fds")) keep = (unsigned)strtoul(argv[i + 1], NULL, 10);
-  if (keep > 64) keep = 64;
+  if (keep > 65535) keep = 65535;
   close_range(3 + keep, ~0U, 0);
   for (unsigned fd = 3; fd < 3 + keep; fd++) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
   if (parse_args(argc, argv, err, sizeof err) < 0 || setup(err, sizeof err) < 0) {

@@ -24,6 +24,7 @@ import { withContentLease } from '../image/stores.js';
 import { storeImage, type StoredImage } from '../image/write.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
 import { commitConfig } from './commit-config.js';
+import { createdTime, sourceDateEpoch } from './source-date-epoch.js';
 import { scanContainer } from './container-diff.js';
 import type { FileDeps } from './container-fs.js';
 
@@ -38,13 +39,6 @@ export interface CommitOptions {
   changes?: string[];
   /** Pause a running container while its changes are read (default true, as Docker). */
   pause?: boolean;
-}
-
-function sourceDateEpoch(): number | undefined {
-  const v = process.env['SOURCE_DATE_EPOCH'];
-  if (v === undefined || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw invalidArgument(`invalid SOURCE_DATE_EPOCH: ${v}`);
-  return Number(v);
 }
 
 /** The image a container was made from: its config and its layer descriptors. */
@@ -117,8 +111,7 @@ async function commit(
   const parent = await parentImage(d, record);
   const config = commitConfig(record, parent.config.config?.Env ?? [], opts.changes ?? []);
   const layer = await changesLayer(d, record, parent.config.rootfs.diff_ids);
-  const epoch = sourceDateEpoch();
-  const created = (epoch !== undefined ? new Date(epoch * 1000) : new Date()).toISOString();
+  const created = createdTime();
   const history: HistoryEntry[] =
     parent.config.history ??
     parent.config.rootfs.diff_ids.map(() => ({ created: parent.config.created }));

@@ -4,7 +4,7 @@
  */
 import type { MountSpec, TmpfsSpec } from '../core/mount-spec.js';
 import type { HealthcheckConfig } from '../core/oci.js';
-import type { PortRequest, RestartPolicy } from '../runtime/container-record.js';
+import type { HostConfig } from '../runtime/container-record.js';
 
 export interface CreateRequest {
   name?: string;
@@ -30,32 +30,11 @@ export interface CreateRequest {
   /** `--network-alias` and `--ip`, for the network of --network. */
   networkAliases?: string[];
   ipv4Address?: string;
-  hostConfig: {
-    autoRemove: boolean;
-    restartPolicy: RestartPolicy;
-    /** `-v` specs as given. */
-    binds: string[];
+  /** The record's HostConfig, with the mount flags still as parsed from their syntax. */
+  hostConfig: Omit<HostConfig, 'tmpfs' | 'logConfig'> & {
     /** `--mount`, parsed. */
     mounts: MountSpec[];
     tmpfs: TmpfsSpec[];
-    networkMode: string;
-    memory: number;
-    memorySwap: number;
-    nanoCpus: number;
-    cpuShares: number;
-    pidsLimit: number;
-    ulimits: { name: string; soft: number; hard: number }[];
-    readonlyRootfs: boolean;
-    privileged: boolean;
-    capAdd: string[];
-    capDrop: string[];
-    securityOpt: string[];
-    init: boolean;
     logConfig: { maxSize: number; maxFile: number };
-    dns: string[];
-    dnsSearch: string[];
-    extraHosts: string[];
-    portBindings?: PortRequest[];
-    publishAllPorts?: boolean;
   };
 }

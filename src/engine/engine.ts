@@ -2,13 +2,11 @@
  * The engine: one object whose methods are berth's operations. The CLI and (later) the API
  * server translate to and from these calls and nothing else.
  */
-import os from 'node:os';
-import { applyLayer } from '../archive/extract.js';
-import { decompressDetected } from '../archive/compression.js';
-import { isArchive } from './build/add.js';
+import { sourceDateEpoch } from './source-date-epoch.js';
 import { Builder, type BuildOptions } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { contextFilter } from './build/context.js';
+import { directoryContext, withStreamContext, type DockerfileSource } from './build/sources.js';
 import { connectContainer, disconnectContainer } from './container-network.js';
 import { NetworkService } from './networks.js';
 import fs from 'node:fs/promises';
@@ -103,6 +101,14 @@ export interface UsageRow {
   reclaimable: number;
 }
 
+/** What `build` takes besides its context and Dockerfile. */
+export type BuildRequest = Omit<
+  BuildOptions,
+  'network' | 'contextDir' | 'dockerfile' | 'decide'
+> & {
+  network?: string;
+};
+
 export interface DiskUsage {
   images: UsageRow;
   containers: UsageRow;
@@ -168,83 +174,43 @@ export class Engine {
     await fs.rm(this.runroot, { recursive: true, force: true });
   }
 
-  /** `build`: the image ID; step lines and RUN output go to `out`. */
-  async build(
-    opts: Omit<BuildOptions, 'network'> & { network?: string },
-    out: Writable,
-  ): Promise<Digest> {
-    const builder = new Builder(
-      {
-        stores: this.stores,
-        containers: this.containers,
-        createContainer: (req) => this.createContainer(req),
-        cacheFile: path.join(this.opts.root, 'metadata', 'build-cache.json'),
-      },
-      { ...opts, network: opts.network ?? 'default', decide: await contextFilter(opts.contextDir) },
-      out,
-    );
-    return builder.build();
-  }
-
   /**
-   * `build -`: the context from a stream. A tar (plain, gzip or zstd) is unpacked safely into a
-   * temporary directory for the build; anything else is the Dockerfile itself, with an empty
-   * context (as `docker build - < Dockerfile`).
+   * `build`: the image ID; step lines and RUN output go to `out`. The context is a directory or
+   * a stream (see build/sources.ts).
    */
-  async buildFromStream(
-    input: AsyncIterable<Buffer>,
-    opts: Omit<BuildOptions, 'network' | 'contextDir' | 'dockerfile'> & {
-      network?: string;
-      dockerfile?: BuildOptions['dockerfile'];
-      dockerfilePath?: string;
-    },
+  async build(
+    context: { dir: string } | { stream: AsyncIterable<Buffer> },
+    dockerfile: DockerfileSource,
+    opts: BuildRequest,
     out: Writable,
   ): Promise<Digest> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-context-'));
-    try {
-      const chunks: Buffer[] = [];
-      for await (const c of input) chunks.push(c);
-      const data = Buffer.concat(chunks);
-      let dockerfile = opts.dockerfile;
-      if (isArchive(data)) {
-        const { stream } = await decompressDetected(Readable.from([data]));
-        await applyLayer(dir, stream);
-        if (!dockerfile) {
-          const name = opts.dockerfilePath ?? 'Dockerfile';
-          const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => {
-            throw invalidArgument(
-              `failed to read dockerfile: open ${name}: no such file or directory`,
-            );
-          });
-          dockerfile = { text, name: path.basename(name) };
-        }
-      } else dockerfile ??= { text: data.toString('utf8'), name: 'Dockerfile' };
-      return await this.build({ ...opts, contextDir: dir, dockerfile }, out);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const run = async (contextDir: string, file: BuildOptions['dockerfile']) =>
+      new Builder(
+        {
+          stores: this.stores,
+          containers: this.containers,
+          createContainer: (req) => this.createContainer(req),
+          cacheFile: path.join(this.opts.root, 'metadata', 'build-cache.json'),
+        },
+        {
+          ...opts,
+          contextDir,
+          dockerfile: file,
+          network: opts.network ?? 'default',
+          decide: await contextFilter(contextDir),
+        },
+        out,
+      ).build();
+    if ('dir' in context) return run(context.dir, await directoryContext(context.dir, dockerfile));
+    return withStreamContext(context.stream, dockerfile, run);
   }
 
   /** `builder prune`: the build cache's images (those no tag or container holds). */
   async pruneBuildCache(): Promise<PruneResult> {
-    const cache = new BuildCache(path.join(this.opts.root, 'metadata', 'build-cache.json'));
-    await cache.prune(() => false);
-    const db = await this.stores.images.read();
-    const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
-    const users = await this.imageUsers();
-    const removed = await this.stores.images.update((d) =>
-      Object.values(d.images)
-        .filter((img) => img.intermediate && !users.has(img.id) && tagsOf(db, img.id).length === 0)
-        .map((img) => removeFromDb(d, img.id, true)),
+    await new BuildCache(path.join(this.opts.root, 'metadata', 'build-cache.json')).clear();
+    return this.pruneWhere(
+      (db, img) => img.intermediate === true && tagsOf(db, img.id).length === 0,
     );
-    for (const r of removed) result.deleted.push(...r.deleted);
-    if (removed.length > 0) {
-      const freed = await withGcLock(this.stores, async () =>
-        collectGarbage(this.stores, await imageRoots(this.stores, await this.stores.images.read())),
-      );
-      result.reclaimed = freed.reclaimed;
-    }
-    return result;
   }
 
   /** `network connect`: now if it runs, and at every start. */
@@ -285,13 +251,6 @@ export class Engine {
     return want;
   }
 
-  private sourceDateEpoch(): number | undefined {
-    const v = process.env['SOURCE_DATE_EPOCH'];
-    if (v === undefined || v === '') return undefined;
-    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid SOURCE_DATE_EPOCH: ${v}`);
-    return Number(v);
-  }
-
   /** Open a file argument, or stdin for `-`, with Docker's error for a missing file. */
   async openInput(file: string, stdin: NodeJS.ReadableStream): Promise<ByteSource> {
     if (file === '-') return stdin as unknown as ByteSource;
@@ -326,7 +285,7 @@ export class Engine {
         source: opts.sourceName,
         platform: this.platform,
         tag,
-        sourceDateEpoch: this.sourceDateEpoch(),
+        sourceDateEpoch: sourceDateEpoch(),
       }),
     );
   }
@@ -336,7 +295,7 @@ export class Engine {
       createBuiltinImage(this.stores, name, {
         platform: this.platform,
         busybox: opts.busybox,
-        sourceDateEpoch: this.sourceDateEpoch(),
+        sourceDateEpoch: sourceDateEpoch(),
       }),
     );
   }
@@ -484,17 +443,24 @@ export class Engine {
     const filters = parseFilters(opts.filters ?? [], ['label', 'until', 'dangling']);
     const dangling = parseBoolFilter('dangling', filters.get('dangling')) ?? !opts.all;
     filters.delete('dangling');
+    return this.pruneWhere(
+      (db, img) =>
+        (!dangling || (tagsOf(db, img.id).length === 0 && !img.intermediate)) &&
+        imageMatches(db, img, filters),
+    );
+  }
+
+  /** Remove the images `select` picks that no container uses, then collect their content. */
+  private async pruneWhere(
+    select: (db: ImageDb, img: ImageRecord) => boolean,
+  ): Promise<PruneResult> {
     const result: PruneResult = { untagged: [], deleted: [], reclaimed: 0 };
     const users = await this.imageUsers();
-    const removed = await this.stores.images.update((db) => {
-      const victims = Object.values(db.images).filter(
-        (img) =>
-          !users.has(img.id) &&
-          (!dangling || (tagsOf(db, img.id).length === 0 && !img.intermediate)) &&
-          imageMatches(db, img, filters),
-      );
-      return victims.map((img) => removeFromDb(db, img.id, true));
-    });
+    const removed = await this.stores.images.update((db) =>
+      Object.values(db.images)
+        .filter((img) => !users.has(img.id) && select(db, img))
+        .map((img) => removeFromDb(db, img.id, true)),
+    );
     for (const r of removed) {
       result.untagged.push(...r.untagged);
       result.deleted.push(...r.deleted);

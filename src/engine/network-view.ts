@@ -1,5 +1,5 @@
 /** Docker's JSON for networks (`network inspect`) and a container's NetworkSettings. */
-import { formatPortsColumn, portKey } from '../core/port-spec.js';
+import { formatPortsColumn, parsePortKey, portKey } from '../core/port-spec.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
 import type { NetworkRecord } from '../network/store.js';
 import type { Joined } from './networks.js';
@@ -65,9 +65,9 @@ export function dockerPorts(r: ContainerRecord, joined: Joined[]) {
 export function portsColumn(r: ContainerRecord, joined: Joined[]): string {
   const published = joined[0]?.endpoint.ports ?? [];
   const summaries = Object.keys(r.config.ExposedPorts ?? {}).flatMap((key) => {
-    const [port, proto = 'tcp'] = key.split('/');
-    const bound = published.filter((p) => p.containerPort === Number(port) && p.protocol === proto);
-    if (bound.length === 0) return [{ privatePort: Number(port), protocol: proto }];
+    const { port, protocol } = parsePortKey(key);
+    const bound = published.filter((p) => p.containerPort === port && p.protocol === protocol);
+    if (bound.length === 0) return [{ privatePort: port, protocol }];
     return bound.map((p) => ({
       privatePort: p.containerPort,
       protocol: p.protocol,

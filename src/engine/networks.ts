@@ -198,7 +198,7 @@ export class NetworkService {
 
   private async freeSubnet(all: NetworkRecord[], except?: string): Promise<Ipv4Net> {
     const inUse = [
-      ...(await hostRoutes()).map((r) => parseCidr(r.includes('/') ? r : `${r}/32`)),
+      ...(await hostRoutes()),
       ...all.filter((n) => n.ipam && n.id !== except).map((n) => parseCidr(n.ipam!.subnet)),
     ];
     const picked = pickSubnet(inUse);
@@ -502,7 +502,7 @@ export class NetworkService {
       if (n.driver === 'macvlan') return;
       if (n.predefined && !linkExists(n.device!)) {
         const all = await this.store.list();
-        const inUse = (await hostRoutes()).map((r) => parseCidr(r.includes('/') ? r : `${r}/32`));
+        const inUse = await hostRoutes();
         const current = n.ipam && parseCidr(n.ipam.subnet);
         if (!current || inUse.some((u) => overlaps(u, current))) {
           const subnet = await this.freeSubnet(all, n.id);

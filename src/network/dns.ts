@@ -77,8 +77,3 @@ export async function syncDns(dir: string, networks: DnsNetwork[]): Promise<void
     );
   });
 }
-
-/** Stop the server of a runtime root for good (system check, teardown). */
-export async function stopDns(dir: string): Promise<void> {
-  await syncDns(dir, []);
-}

@@ -113,14 +113,6 @@ export async function removeFirewall(name: string): Promise<void> {
   await nft(`table ip ${name}\ndelete table ip ${name}\n`).catch(() => undefined);
 }
 
-/** Whether the table exists (system check). */
-export async function firewallExists(name: string): Promise<boolean> {
-  return run('nft', ['list', 'table', 'ip', name]).then(
-    () => true,
-    () => false,
-  );
-}
-
 const forwardRules = (device: string) => [
   `-I FORWARD -i ${device} -j ACCEPT`,
   `-I FORWARD -o ${device} -j ACCEPT`,

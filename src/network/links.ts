@@ -3,6 +3,7 @@
  * `ip -batch` run (an exec costs more than the work).
  */
 import { existsSync } from 'node:fs';
+import { parseCidr, type Ipv4Net } from '../core/ipnet.js';
 import { run } from '../sys/exec.js';
 
 export async function ipBatch(commands: string[]): Promise<void> {
@@ -46,11 +47,12 @@ export async function addMacvlan(parent: string, tmpName: string, netns: string,
   return { rename: `link set ${tmpName} name ${ifname}` };
 }
 
-/** The IPv4 routes of the host (to choose subnets that collide with none). */
-export async function hostRoutes(): Promise<string[]> {
+/** The IPv4 destinations routed on the host (to choose subnets that collide with none). */
+export async function hostRoutes(): Promise<Ipv4Net[]> {
   const { stdout } = await run('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
   return stdout
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((d) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(d));
+    .filter((d) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(d))
+    .map((d) => parseCidr(d.includes('/') ? d : `${d}/32`, 'route'));
 }

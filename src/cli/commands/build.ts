@@ -2,7 +2,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
+import { parseEnv } from '../../core/run-options.js';
+import { Writable } from 'node:stream';
 import type { Command } from '../command.js';
+import { keyValues } from '../flags.js';
 import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
@@ -77,69 +80,40 @@ export const buildCommand: Command = {
     const engine = await ctx.engine();
     const platform = ctx.flags.string('platform');
     if (platform) engine.checkPlatform(platform);
-    const context = ctx.args[0]!;
-    const contextDir = path.resolve(context);
+    // `--build-arg K` takes K's value from this environment, as `-e K` does
     const buildArgs: Record<string, string | undefined> = {};
-    for (const a of ctx.flags.list('build-arg')) {
-      const i = a.indexOf('=');
-      // `--build-arg K` takes K from the environment, as Docker does
-      if (i < 0) buildArgs[a] = process.env[a];
-      else buildArgs[a.slice(0, i)] = a.slice(i + 1);
-    }
-    const labels: Record<string, string> = {};
-    for (const l of ctx.flags.list('label')) {
-      const i = l.indexOf('=');
-      labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
+    for (const a of parseEnv(ctx.flags.list('build-arg'), (k) => process.env[k])) {
+      const eq = a.indexOf('=');
+      buildArgs[eq < 0 ? a : a.slice(0, eq)] = eq < 0 ? undefined : a.slice(eq + 1);
     }
     const secrets: Record<string, string> = {};
     for (const spec of ctx.flags.list('secret')) {
-      const o: Record<string, string | undefined> = Object.fromEntries(
-        spec.split(',').map((p) => p.split(/=(.*)/s) as [string, string]),
-      );
-      const id = o['id'];
+      const o = keyValues(spec.split(','));
       const src = o['src'] ?? o['source'];
-      if (!id || !src) throw invalidArgument(`invalid secret: ${spec}: give id=…,src=…`);
-      secrets[id] = path.resolve(src);
+      if (!o['id'] || !src) throw invalidArgument(`invalid secret: ${spec}: give id=…,src=…`);
+      secrets[o['id']] = path.resolve(src);
     }
-    const quiet = ctx.flags.bool('quiet');
-    const sink = quiet ? { write: () => true } : ctx.stdout;
     const file = ctx.flags.string('file');
-    const common = {
-      tags: ctx.flags.list('tag'),
-      buildArgs,
-      target: ctx.flags.string('target'),
-      noCache: ctx.flags.bool('no-cache'),
-      labels,
-      network: ctx.flags.string('network'),
-      addHosts: ctx.flags.list('add-host'),
-      secrets,
-      explainCache: ctx.flags.bool('explain-cache'),
-    };
-    const out = sink as NodeJS.WritableStream as import('node:stream').Writable;
-    let id: string;
-    if (context === '-') {
-      // the context (a tar) or the Dockerfile itself on stdin
-      if (file === '-')
-        throw invalidArgument('the Dockerfile and the context cannot both come from stdin');
-      id = await engine.buildFromStream(
-        ctx.stdin as AsyncIterable<Buffer>,
-        { ...common, dockerfilePath: file },
-        out,
-      );
-    } else {
-      if (!(await fs.stat(contextDir).catch(() => undefined))?.isDirectory())
-        throw invalidArgument(`unable to prepare context: path "${context}" not found`);
-      let dockerfile: { text: string; name: string };
-      if (file === '-') dockerfile = { text: await readStdin(ctx.stdin), name: 'Dockerfile' };
-      else {
-        const p = file ? path.resolve(file) : path.join(contextDir, 'Dockerfile');
-        const text = await fs.readFile(p, 'utf8').catch(() => {
-          throw invalidArgument(`failed to read dockerfile: open ${p}: no such file or directory`);
-        });
-        dockerfile = { text, name: path.basename(p) };
-      }
-      id = await engine.build({ ...common, contextDir, dockerfile }, out);
-    }
+    const context = ctx.args[0]!;
+    const quiet = ctx.flags.bool('quiet');
+    const id = await engine.build(
+      context === '-'
+        ? { stream: ctx.stdin as AsyncIterable<Buffer> }
+        : { dir: path.resolve(context) },
+      file === '-' ? { text: await readStdin(ctx.stdin) } : { path: file },
+      {
+        tags: ctx.flags.list('tag'),
+        buildArgs,
+        target: ctx.flags.string('target'),
+        noCache: ctx.flags.bool('no-cache'),
+        labels: keyValues(ctx.flags.list('label')),
+        network: ctx.flags.string('network'),
+        addHosts: ctx.flags.list('add-host'),
+        secrets,
+        explainCache: ctx.flags.bool('explain-cache'),
+      },
+      quiet ? new Writable({ write: (_c, _e, done) => done() }) : ctx.stdout,
+    );
     const iid = ctx.flags.string('iidfile');
     if (iid) await fs.writeFile(iid, id);
     if (quiet) {

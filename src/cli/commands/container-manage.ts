@@ -1,29 +1,8 @@
 /** `berth stop|kill|rm|wait|pause|unpause|logs|container inspect|container cleanup`. */
-import type { Engine } from '../../engine/engine.js';
 import { parseTimestamp } from '../../engine/time-filter.js';
-import type { Command, Context } from '../command.js';
+import type { Command } from '../command.js';
+import { each } from '../each.js';
 import type { FlagSpec } from '../flags.js';
-
-/** Run `fn` for each named container, printing Docker's per-container error lines. */
-async function each(
-  ctx: Context,
-  fn: (engine: Engine, name: string) => Promise<string | void>,
-): Promise<number> {
-  const engine = await ctx.engine();
-  // as docker/cli: all at once (rm -f of fifty containers should not take fifty times one),
-  // results printed in the order the names were given
-  const results = await Promise.allSettled(ctx.args.map((name) => fn(engine, name)));
-  let failed = false;
-  for (const r of results) {
-    if (r.status === 'fulfilled') {
-      if (r.value !== undefined) ctx.out(r.value);
-    } else {
-      ctx.err(`Error response from daemon: ${(r.reason as Error).message}`);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
-}
 
 /** `stop` and `restart` take the same flags. */
 const stopFlags: FlagSpec[] = [

@@ -2,7 +2,8 @@
 import { dockerNetwork } from '../../engine/network-view.js';
 import type { Command } from '../command.js';
 import { keyValues } from '../flags.js';
-import { printDocuments, renderRows } from '../output.js';
+import { each, inspectEach } from '../each.js';
+import { renderRows } from '../output.js';
 import { confirmPrune, pruneFlags } from '../prune.js';
 
 export const networkCreate: Command = {
@@ -120,21 +121,12 @@ export const networkInspect: Command = {
       description: 'Format output using a custom template',
     },
   ],
-  async run(ctx) {
-    const engine = await ctx.engine();
-    const docs: unknown[] = [];
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        docs.push(dockerNetwork(await engine.networks.inspect(name)));
-      } catch (e) {
-        ctx.err(`Error response from daemon: ${(e as Error).message}`);
-        failed = true;
-      }
-    }
-    printDocuments(ctx.out, docs, ctx.flags.string('format'));
-    return failed ? 1 : 0;
-  },
+  run: (ctx) =>
+    inspectEach(
+      ctx,
+      async (engine, name) => dockerNetwork(await engine.networks.inspect(name)),
+      'Error response from daemon: ',
+    ),
 };
 
 export const networkRemove: Command = {
@@ -144,20 +136,11 @@ export const networkRemove: Command = {
   summary: 'Remove one or more networks',
   args: { min: 1 },
   flags: [],
-  async run(ctx) {
-    const engine = await ctx.engine();
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        await engine.networks.remove(name);
-        ctx.out(name);
-      } catch (e) {
-        ctx.err(`Error response from daemon: ${(e as Error).message}`);
-        failed = true;
-      }
-    }
-    return failed ? 1 : 0;
-  },
+  run: (ctx) =>
+    each(ctx, async (engine, name) => {
+      await engine.networks.remove(name);
+      return name;
+    }),
 };
 
 export const networkPrune: Command = {

@@ -2,7 +2,8 @@
 import type { Command } from '../command.js';
 import { keyValues } from '../flags.js';
 import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
-import { printDocuments, renderRows } from '../output.js';
+import { inspectEach } from '../each.js';
+import { renderRows } from '../output.js';
 
 /** Docker's VolumeInspect document. */
 const volumeJson = (v: {
@@ -119,21 +120,12 @@ export const volumeInspect: Command = {
       description: 'Format output using a custom template',
     },
   ],
-  async run(ctx) {
-    const engine = await ctx.engine();
-    const docs: unknown[] = [];
-    let failed = false;
-    for (const name of ctx.args) {
-      try {
-        docs.push(volumeJson(await engine.volumes.inspect(name)));
-      } catch (e) {
-        ctx.err(`Error: ${(e as Error).message}`);
-        failed = true;
-      }
-    }
-    printDocuments(ctx.out, docs, ctx.flags.string('format'));
-    return failed ? 1 : 0;
-  },
+  run: (ctx) =>
+    inspectEach(
+      ctx,
+      async (engine, name) => volumeJson(await engine.volumes.inspect(name)),
+      'Error: ',
+    ),
 };
 
 export const volumeRemove: Command = {

@@ -15,8 +15,13 @@ import { chainIds, type Digest } from '../../core/digest.js';
 import { expandText, expandWord, expandWords, type Env } from '../../core/dockerfile-expand.js';
 import { chompHeredocContent, parseDockerfile, type Node } from '../../core/dockerfile/parser.js';
 import { parseErrorLocation } from '../../core/dockerfile/ast.js';
+import {
+  planStages,
+  stageIndex,
+  type BuildPlan,
+  type StagePlan,
+} from '../../core/dockerfile-stages.js';
 import { invalidArgument, noSuchImage, notImplemented } from '../../core/errors.js';
-import { parseDuration } from '../../core/go-parse.js';
 import { toOciMediaType } from '../../core/media-types.js';
 import type { ContainerConfig, Descriptor, ImageConfig, ImageManifest } from '../../core/oci.js';
 import { parseOciDocument } from '../../core/oci-schema.js';
@@ -28,12 +33,23 @@ import { commitDirAsLayer } from '../../image/layer-from-dir.js';
 import { withContentLease } from '../../image/stores.js';
 import { storeImage } from '../../image/write.js';
 import { imageFromRunContainer } from '../container-commit.js';
+import { createdTime, sourceDateEpoch } from '../source-date-epoch.js';
 import type { FileDeps } from '../container-fs.js';
 import type { CreateRequest } from '../container-request.js';
 import type { ContainerRecord } from '../../runtime/container-record.js';
 import { mountReadOnly } from '../../runtime/rootfs.js';
 import { BuildCache } from './cache.js';
 import { Explainer, type StepInputs } from './explain.js';
+import {
+  createdBy,
+  DEFAULT_SHELL,
+  download,
+  envMap,
+  healthcheck,
+  PREDEFINED_ARGS,
+  runRequest,
+  shellScript,
+} from './instructions.js';
 import { runFlags, type RunFlags } from './run-mounts.js';
 import { contentDigest, copyItems, writeCopy, type CopySource, type DigestMemo } from './copy.js';
 import { extractInto, tarSources } from './add.js';
@@ -71,37 +87,10 @@ interface StageState {
   cmdSet: boolean;
 }
 
-interface Stage {
-  name?: string;
-  from: string;
-  nodes: Node[];
-  line: number;
+/** A stage of the plan, with its result once built. */
+interface Stage extends StagePlan {
   result?: StageState;
 }
-
-const DEFAULT_SHELL = ['/bin/sh', '-c'];
-const PREDEFINED_ARGS = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap(
-  (a) => [a, a.toLowerCase()],
-);
-
-function envMap(config: ContainerConfig | undefined): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of config?.Env ?? []) {
-    const i = e.indexOf('=');
-    m.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
-  }
-  return m;
-}
-
-function sourceDateEpoch(): number | undefined {
-  const v = process.env['SOURCE_DATE_EPOCH'];
-  return v && /^\d+$/.test(v) ? Number(v) : undefined;
-}
-
-const now = () => {
-  const epoch = sourceDateEpoch();
-  return (epoch !== undefined ? new Date(epoch * 1000) : new Date()).toISOString();
-};
 
 export class Builder {
   private readonly cache: BuildCache;
@@ -151,103 +140,33 @@ export class Builder {
   }
 
   private async buildStages(): Promise<Digest> {
-    let parsed;
+    let plan: BuildPlan;
+    let escape: string;
     try {
-      parsed = parseDockerfile(this.o.dockerfile.text);
+      const parsed = parseDockerfile(this.o.dockerfile.text);
+      escape = parsed.escapeToken;
+      plan = planStages(parsed.ast.children, { ...this.o, escape });
     } catch (e) {
       throw this.at(parseErrorLocation(e)?.startLine ?? 1, e);
     }
-    const escape = parsed.escapeToken;
-    const globalArgs = new Map<string, string>();
-    const stages: Stage[] = [];
-    for (const node of parsed.ast.children) {
-      if (node.keyword === 'from') {
-        const asIdx = node.args.findIndex((a) => a.toLowerCase() === 'as');
-        stages.push({
-          from: node.args[0] ?? '',
-          name: asIdx > 0 ? node.args[asIdx + 1]?.toLowerCase() : undefined,
-          nodes: [],
-          line: node.startLine,
-        });
-      } else if (stages.length === 0) {
-        if (node.keyword !== 'arg')
-          throw this.at(node, invalidArgument('no build stage in current context'));
-        for (const a of node.args) {
-          const [k, v] = a.split(/=(.*)/s);
-          const value =
-            this.o.buildArgs[k!] ??
-            (v !== undefined ? expandWord(v, globalArgs, escape) : undefined);
-          if (value !== undefined) globalArgs.set(k!, value);
-          else globalArgs.delete(k!);
-        }
-      } else stages.at(-1)!.nodes.push(node);
-    }
-    if (stages.length === 0)
-      throw invalidArgument(`${this.o.dockerfile.name}: file with no instructions`);
-    let target = stages.length - 1;
-    if (this.o.target) {
-      target = stages.findIndex((s) => s.name === this.o.target!.toLowerCase());
-      if (target < 0) throw invalidArgument(`target stage "${this.o.target}" could not be found`);
-    }
+    const { globalArgs, needs, target } = plan;
+    const stages: Stage[] = plan.stages;
     // each needed stage starts once the stages it uses are done: independent ones run together
-    const needed = this.neededStages(stages, target, globalArgs, escape);
     const done = new Map<number, Promise<void>>();
     const schedule = (i: number): Promise<void> => {
       let p = done.get(i);
       if (!p) {
-        p = Promise.all([...needed.get(i)!].map(schedule)).then(async () => {
+        p = Promise.all([...needs.get(i)!].map(schedule)).then(async () => {
           stages[i]!.result = await this.runStage(stages, i, globalArgs, escape);
         });
         done.set(i, p);
       }
       return p;
     };
-    const all = [...needed.keys()].map(schedule);
-    const settled = await Promise.allSettled(all);
+    const settled = await Promise.allSettled([...needs.keys()].map(schedule));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const result = stages[target]!.result!;
-    return this.finish(result);
-  }
-
-  /** The stages the target depends on (FROM a stage, COPY --from a stage). */
-  private neededStages(
-    stages: Stage[],
-    target: number,
-    globals: Env,
-    escape: string,
-  ): Map<number, Set<number>> {
-    const needed = new Map<number, Set<number>>();
-    const byRef = (ref: string, before: number): number | undefined => {
-      const r = ref.toLowerCase();
-      const i = /^\d+$/.test(r) ? Number(r) : stages.findIndex((s) => s.name === r);
-      return i >= 0 && i < before ? i : undefined;
-    };
-    const visit = (i: number) => {
-      if (needed.has(i)) return;
-      const deps = new Set<number>();
-      needed.set(i, deps);
-      const s = stages[i]!;
-      const base = byRef(expandWord(s.from, globals, escape), i);
-      if (base !== undefined) {
-        deps.add(base);
-        visit(base);
-      }
-      for (const n of s.nodes)
-        for (const f of n.flags)
-          for (const ref of [
-            /^--from=(.*)$/s.exec(f)?.[1],
-            /^--mount=.*\bfrom=([^,]+)/s.exec(f)?.[1],
-          ]) {
-            const dep = ref === undefined ? undefined : byRef(ref, i);
-            if (dep !== undefined) {
-              deps.add(dep);
-              visit(dep);
-            }
-          }
-    };
-    visit(target);
-    return needed;
+    return this.finish(stages[target]!.result!);
   }
 
   private async imageState(ref: string): Promise<StageState> {
@@ -499,7 +418,7 @@ export class Builder {
     const hit = await this.cached(key, title);
     if (hit) return { ...hit, args, cmdSet: extra.cmdSet ?? state.cmdSet };
     this.say(`#${++this.step} ${title}`);
-    const created = now();
+    const created = createdTime();
     const config: ImageConfig = {
       ...state.config,
       created,
@@ -581,7 +500,7 @@ export class Builder {
           state,
           flags.mounts.map((m) => m.target),
         );
-        const created = now();
+        const created = createdTime();
         const stored = await imageFromRunContainer(this.d, record, {
           config: { ...state.config, created, config: state.config.config },
           createdBy: createdBy(node),
@@ -746,7 +665,7 @@ export class Builder {
         sourceDateEpoch: sourceDateEpoch(),
         chainId: (diffId) => chainIds([...diffIds, diffId]).at(-1)!,
       });
-      const created = now();
+      const created = createdTime();
       const image: ImageConfig = {
         ...config,
         created,
@@ -823,9 +742,8 @@ export class Builder {
 
   /** The file system of a finished stage (or an image) for COPY --from, mounted read-only. */
   private async stageRoot(stages: Stage[], ref: string) {
-    const r = ref.toLowerCase();
-    const stage = /^\d+$/.test(r) ? stages[Number(r)] : stages.find((s) => s.name === r);
-    const state = stage?.result ?? (await this.imageState(ref));
+    const i = stageIndex(stages, ref);
+    const state = (i === undefined ? undefined : stages[i]!.result) ?? (await this.imageState(ref));
     const lowers = await this.d.stores.snapshots.lowerDirs(
       chainIds(state.config.rootfs.diff_ids).at(-1),
     );
@@ -850,106 +768,4 @@ export class Builder {
     });
     return stored.record.id;
   }
-}
-
-/** ADD's URLs, fetched into `dir` (mode 0600, as Docker); their names there. */
-async function download(urls: string[], dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for (const url of urls) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(300_000) }).catch((e: Error) => {
-      throw invalidArgument(`failed to load ${url}: ${e.message}`);
-    });
-    if (!res.ok)
-      throw invalidArgument(`failed to load ${url}: HTTP ${res.status} ${res.statusText}`);
-    const name = path.posix.basename(new URL(url).pathname) || 'download';
-    await fs.writeFile(path.join(dir, name), Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
-    names.push(name);
-  }
-  return names;
-}
-
-/**
- * RUN's shell-form script. With heredocs, as BuildKit: a RUN that is only `<<EOF` runs the
- * body as the script; otherwise the shell gets the line with the bodies after it and does the
- * redirections itself (`RUN python3 <<EOF`, `RUN cat <<A >a <<B >b`).
- */
-function shellScript(node: Node): string {
-  const line = node.args.join(' ');
-  const body = (h: Node['heredocs'][number]) =>
-    h.chomp ? chompHeredocContent(h.content) : h.content;
-  if (node.heredocs.length === 0) return line;
-  if (/^<<-?\s*['"]?\w+['"]?\s*$/.test(line.trim()) && node.heredocs.length === 1)
-    return body(node.heredocs[0]!);
-  return [line, ...node.heredocs.map((h) => body(h) + h.name)].join('\n');
-}
-
-/** History's created_by, as BuildKit writes it. */
-function createdBy(node: Node): string {
-  const text = node.original.trim().replace(/^\S+\s*/, '');
-  if (node.keyword === 'run')
-    return `RUN ${node.json ? node.args.join(' ') : `/bin/sh -c ${text}`} # buildkit`;
-  return `${node.keyword.toUpperCase()} ${text}`;
-}
-
-function healthcheck(node: Node): ContainerConfig['Healthcheck'] {
-  const kind = (node.args[0] ?? '').toUpperCase();
-  if (kind === 'NONE') return { Test: ['NONE'] };
-  const rest = node.args.slice(1);
-  const hc: NonNullable<ContainerConfig['Healthcheck']> = {
-    Test: node.json ? ['CMD', ...rest] : ['CMD-SHELL', rest.join(' ')],
-  };
-  for (const f of node.flags) {
-    const m = /^--([a-z-]+)=(.*)$/.exec(f);
-    if (!m) throw invalidArgument(`invalid flag: ${f}`);
-    const [, name, value] = m as unknown as [string, string, string];
-    if (name === 'retries') hc.Retries = Number(value);
-    else if (name === 'interval') hc.Interval = parseDuration(value);
-    else if (name === 'timeout') hc.Timeout = parseDuration(value);
-    else if (name === 'start-period') hc.StartPeriod = parseDuration(value);
-    else if (name === 'start-interval') hc.StartInterval = parseDuration(value);
-    else throw invalidArgument(`unknown flag: --${name}`);
-  }
-  return hc;
-}
-
-function runRequest(
-  image: string,
-  command: string[],
-  env: string[],
-  o: BuildOptions,
-): CreateRequest {
-  return {
-    image,
-    cmd: command,
-    entrypoint: [''],
-    env,
-    labels: {},
-    tty: false,
-    openStdin: false,
-    stdinOnce: false,
-    hostConfig: {
-      autoRemove: false,
-      restartPolicy: { name: 'no', maximumRetryCount: 0 },
-      binds: [],
-      mounts: [],
-      tmpfs: [],
-      networkMode: o.network,
-      memory: 0,
-      memorySwap: 0,
-      nanoCpus: 0,
-      cpuShares: 0,
-      pidsLimit: 0,
-      ulimits: [],
-      readonlyRootfs: false,
-      privileged: false,
-      capAdd: [],
-      capDrop: [],
-      securityOpt: [],
-      init: false,
-      logConfig: { maxSize: 10_000_000, maxFile: 3 },
-      dns: [],
-      dnsSearch: [],
-      extraHosts: o.addHosts,
-    },
-  };
 }

@@ -28,17 +28,11 @@ export class BuildCache {
     if (this.entries) this.entries[key] = image;
   }
 
-  /** Keep only the entries `keep` accepts; returns the images of the dropped ones. */
-  async prune(keep: (image: Digest) => boolean): Promise<Digest[]> {
-    const dropped: Digest[] = [];
+  /** Forget every entry (`builder prune`; the images go with the build intermediates). */
+  async clear(): Promise<void> {
     await this.update((e) => {
-      for (const [k, v] of Object.entries(e))
-        if (!keep(v)) {
-          dropped.push(v);
-          delete e[k];
-        }
+      for (const k of Object.keys(e)) delete e[k];
     });
-    return dropped;
   }
 
   private async update(fn: (e: Entries) => void): Promise<void> {
