@@ -6,13 +6,13 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # runc: the OCI runtime; tini: --init; busybox-static: the built-in busybox image; skopeo, umoci: interop tests (tools nobody here
-# wrote); zstd: zstd-compressed test input; make: node-gyp builds the native addon;
+# wrote), docker-registry (CNCF distribution, the registry peer of the pull/push tests); zstd: zstd-compressed test input; make: node-gyp builds the native addon;
 # procps: `berth top` runs the host's ps; iproute2 (ip), util-linux (nsenter), nftables,
 # iptables: bridges, veths, NAT and published ports; aardvark-dns: names on user networks;
 # gcc, libc6-dev: the tests build a static UDP echo server (busybox's nc has no UDP)
 need=()
 for p in runc tini busybox-static procps iproute2 util-linux nftables iptables aardvark-dns \
-  skopeo umoci zstd make gcc libc6-dev curl; do
+  skopeo umoci docker-registry zstd make gcc libc6-dev curl; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
