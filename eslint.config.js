@@ -19,6 +19,7 @@ const forbidden = {
     'network',
     'engine',
     'cli',
+    'distribution',
   ],
   sys: ['archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'network', 'engine', 'cli'],
   archive: ['content', 'snapshot', 'image', 'runtime', 'volume', 'network', 'engine', 'cli'],
@@ -30,8 +31,20 @@ const forbidden = {
   volume: ['archive', 'content', 'snapshot', 'image', 'runtime', 'network', 'engine', 'cli'],
   // the network layer knows a container only as an ID and a namespace
   network: ['archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'engine', 'cli'],
+  // the registry client and server: blobs and images, nothing that runs containers
+  distribution: ['runtime', 'volume', 'network', 'engine', 'cli'],
   engine: ['cli'],
-  cli: ['sys', 'archive', 'content', 'snapshot', 'image', 'runtime', 'volume', 'network'],
+  cli: [
+    'sys',
+    'archive',
+    'content',
+    'snapshot',
+    'image',
+    'runtime',
+    'volume',
+    'network',
+    'distribution',
+  ],
 };
 
 export default tseslint.config(
