@@ -89,7 +89,9 @@ export class ContentStore {
 
   /** Store bytes whose digest is known or computed. */
   async put(data: Uint8Array, expected: Expected = {}): Promise<Ingested> {
-    return this.ingest([data], expected);
+    // bytes in hand are hashed first, so content already stored is not written again
+    const digest = expected.digest ?? `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    return this.ingest([data], { ...expected, digest });
   }
 
   /**

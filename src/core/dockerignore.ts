@@ -258,6 +258,39 @@ export function excludes(
 }
 
 /**
+ * `excludes` for a walk from the top that asks about every entry of a directory: each directory's
+ * per-pattern results are kept, so an entry is tried against the patterns once, not once more for
+ * each of its parent directories (moby's MatchesUsingParentResults). Same answers as `excludes`.
+ */
+export function walkFilter(
+  matcher: PatternMatcher,
+): (relPath: string, isDir: boolean) => ExcludeDecision {
+  const dirs = new Map<string, MatchInfo>();
+  const parentOf = (path: string) => {
+    const slash = path.lastIndexOf('/');
+    return slash < 0 ? '' : path.slice(0, slash);
+  };
+  const infoOf = (dir: string): MatchInfo => {
+    if (dir === '') return [];
+    let info = dirs.get(dir);
+    if (!info) {
+      info = matcher.matchesUsingParentResults(dir, infoOf(parentOf(dir))).info;
+      dirs.set(dir, info);
+    }
+    return info;
+  };
+  return (relPath, isDir) => {
+    const path = cleanPath(relPath);
+    if (path === '.' || path.startsWith('../') || path === '..')
+      return path === '.' ? 'keep' : excludes(matcher, path, isDir);
+    const { matched, info } = matcher.matchesUsingParentResults(path, infoOf(parentOf(path)));
+    if (isDir) dirs.set(path, info);
+    if (!matched) return 'keep';
+    return isDir && canSkipDir(matcher, path) ? 'prune' : 'exclude';
+  };
+}
+
+/**
  * Whether an excluded directory `dir` may be skipped with everything in it: no `!` pattern can
  * take back something inside it. Everything that matches `dir` also matches what is inside it (it
  * matches a parent), so only a `!` pattern that matches something inside `dir` without matching

@@ -11,6 +11,7 @@ import {
   excludes,
   legacyMatches,
   parseDockerignore,
+  walkFilter,
   type MatchInfo,
 } from '../../src/core/dockerignore.js';
 import { isBerthError } from '../../src/core/errors.js';
@@ -81,6 +82,12 @@ describe('dockerignore conformance: matches (MatchesOrParentMatches)', () => {
       assert.equal(m.matches(c.path), c.match, 'matches');
       assert.equal(matchesWalkingDown(m, c.path), c.match, 'walking down');
       assert.equal(m.matchesUsingParentResults(c.path).matched, c.match, 'no parent results');
+      // the builder's walk filter, asked about the parents first as a walk does, agrees
+      const filter = walkFilter(m);
+      const parts = cleanForTest(c.path).split('/');
+      parts.slice(0, -1).forEach((_, i) => filter(parts.slice(0, i + 1).join('/'), true));
+      assert.equal(filter(c.path, false) !== 'keep', c.match, 'walk filter');
+      assert.equal(walkFilter(m)(c.path, false) !== 'keep', c.match, 'walk filter, cold');
     });
   });
 });
@@ -193,6 +200,19 @@ describe('dockerignore: the seeds example', () => {
   });
 
   it('tells the builder what to walk', () => {
+    const filter = walkFilter(m);
+    for (const [p, dir] of [
+      ['.', true],
+      ['Dockerfile', false],
+      ['app.log', false],
+      ['temp', false],
+      ['temp', true],
+      ['./temp/', true],
+      ['data', true],
+      ['data/sub', true],
+      ['data/important-data.json', false],
+    ] as const)
+      assert.equal(filter(p, dir), excludes(m, p, dir), p);
     assert.equal(excludes(m, '.', true), 'keep');
     assert.equal(excludes(m, 'Dockerfile', false), 'keep');
     assert.equal(excludes(m, 'app.log', false), 'exclude');

@@ -6,7 +6,7 @@
  * parent, its expanded instruction, the build args it sees and the content of what it copies.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { excludes, PatternMatcher } from '../../core/dockerignore.js';
+import { PatternMatcher, walkFilter } from '../../core/dockerignore.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -51,7 +51,14 @@ import {
   shellScript,
 } from './instructions.js';
 import { runFlags, type RunFlags } from './run-mounts.js';
-import { contentDigest, copyItems, writeCopy, type CopySource, type DigestMemo } from './copy.js';
+import {
+  contentDigest,
+  copyItems,
+  writeCopy,
+  type CopyItem,
+  type CopySource,
+  type DigestMemo,
+} from './copy.js';
 import { extractInto, tarSources } from './add.js';
 
 export interface BuildOptions {
@@ -101,6 +108,11 @@ export class Builder {
   /** The step being keyed: `<stage>/<index>`, the place --explain-cache compares. */
   private readonly position = new AsyncLocalStorage<string>();
   private readonly explainer: Explainer;
+  /** The inputs of each position's last keyed step, recorded if it misses. */
+  private readonly pending = new Map<
+    string,
+    { inputs: StepInputs; files?: () => Record<string, string> }
+  >();
 
   constructor(
     private readonly d: BuildDeps,
@@ -130,7 +142,6 @@ export class Builder {
   async build(): Promise<Digest> {
     this.memo = await this.cache.loadMemo();
     const known = this.memo.size;
-    await this.explainer.load();
     try {
       return await this.buildStages();
     } finally {
@@ -169,9 +180,9 @@ export class Builder {
     return this.finish(stages[target]!.result!);
   }
 
-  private async imageState(ref: string): Promise<StageState> {
-    const db = await this.d.stores.images.read();
-    const found = findImage(db, ref);
+  /** An image's state; `db` is a recent read of the image store that may already have it. */
+  private async imageState(ref: string, db?: ImageDb): Promise<StageState> {
+    const found = (db && findImage(db, ref)) ?? findImage(await this.d.stores.images.read(), ref);
     if (!found) throw noSuchImage(ref);
     const image = found.record;
     const config = parseOciDocument<ImageConfig>(
@@ -367,12 +378,12 @@ export class Builder {
     }
   }
 
-  /** The cache key of a step (its inputs are remembered for --explain-cache). */
+  /** The cache key of a step; its inputs are kept until `cached` says whether it missed. */
   private key(
     state: StageState,
     node: Node,
     extra: unknown,
-    files?: Record<string, string>,
+    files?: () => Record<string, string>,
   ): string {
     const inputs: StepInputs = {
       parent: state.imageId ?? 'scratch',
@@ -381,28 +392,30 @@ export class Builder {
       heredocs: node.heredocs.map((h) => h.content),
       extra,
     };
-    this.explainer.record(this.position.getStore() ?? '', inputs, files);
+    this.pending.set(this.position.getStore() ?? '', { inputs, files });
     return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   }
 
+  /**
+   * The cached result of a step, if any. A miss records the step's inputs for --explain-cache
+   * (a hit's inputs are those recorded when its result was made), and explains the first miss.
+   */
   private async cached(key: string, title: string): Promise<StageState | undefined> {
-    if (this.o.noCache) return undefined;
-    const id = await this.cache.get(key);
-    if (!id) {
-      if (this.o.explainCache)
-        this.explainer.explainOnce(this.position.getStore() ?? '', (l) =>
-          this.say(`#${this.step + 1} ${l}`),
-        );
-      return undefined;
-    }
+    const position = this.position.getStore() ?? '';
+    const id = this.o.noCache ? undefined : await this.cache.get(key);
     // the images known when the build began (a hit's image existed then; images made by this
     // build are looked up afresh)
-    this.images ??= await this.d.stores.images.read();
-    if (!this.images.images[id] && !(await this.d.stores.images.read()).images[id])
+    if (id) this.images ??= await this.d.stores.images.read();
+    if (!id || (!this.images!.images[id] && !(await this.d.stores.images.read()).images[id])) {
+      const step = this.pending.get(position);
+      if (step) this.explainer.record(position, step.inputs, step.files?.());
+      if (this.o.explainCache && !this.o.noCache)
+        await this.explainer.explainOnce(position, (l) => this.say(`#${this.step + 1} ${l}`));
       return undefined;
+    }
     this.say(`#${++this.step} ${title}`);
     this.say(`#${this.step} CACHED`);
-    return this.imageState(id);
+    return this.imageState(id, this.images);
   }
 
   /** A step that changes the config only: an empty-layer history entry. */
@@ -555,8 +568,10 @@ export class Builder {
       node.heredocs.length > 0 || urls ? await fs.mkdtemp('/tmp/berth-add-') : undefined;
     let fromRoot: { root: string; release: () => Promise<void> } | undefined;
     try {
-      let src: CopySource;
+      let src: CopySource | undefined;
       let sources = words.slice(0, -1);
+      // COPY --from: the stage's (or image's) file system, mounted only when it must be read
+      let from: { chain: string; mount: () => Promise<CopySource> } | undefined;
       if (urls && heredocDir) {
         sources = await download(sources, heredocDir);
         src = { root: heredocDir };
@@ -570,47 +585,76 @@ export class Builder {
         }
         src = { root: heredocDir };
       } else if (flags.has('from')) {
-        fromRoot = await this.stageRoot(stages, flags.get('from')!);
-        src = { root: fromRoot.root };
+        const fromState = await this.stageState(stages, flags.get('from')!);
+        from = {
+          chain: chainIds(fromState.config.rootfs.diff_ids).at(-1) ?? 'scratch',
+          mount: async () => {
+            fromRoot = await mountReadOnly(
+              await this.d.stores.snapshots.lowerDirs(
+                chainIds(fromState.config.rootfs.diff_ids).at(-1),
+              ),
+            );
+            return { root: fromRoot.root };
+          },
+        };
       } else src = { root: this.o.contextDir, decide: this.o.decide };
       // --exclude (repeatable): .dockerignore patterns, on paths from the source's root
       const excluded = node.flags
         .filter((f) => f.startsWith('--exclude='))
         .map((f) => f.slice('--exclude='.length));
-      if (excluded.length > 0) {
-        const matcher = new PatternMatcher(excluded);
-        const base = src.decide;
-        src = {
-          ...src,
+      const withExcludes = (base: CopySource): CopySource => {
+        if (excluded.length === 0) return base;
+        const own = walkFilter(new PatternMatcher(excluded));
+        return {
+          ...base,
           decide: (rel, isDir) => {
-            const own = excludes(matcher, rel, isDir);
-            return own !== 'keep' ? own : (base?.(rel, isDir) ?? 'keep');
+            const mine = own(rel, isDir);
+            return mine !== 'keep' ? mine : (base.decide?.(rel, isDir) ?? 'keep');
           },
         };
-      }
-      const { items } = copyItems(
-        src,
-        heredocDir && !urls ? node.heredocs.map((h) => h.name) : sources,
-        destIsDir,
-        flags.has('parents') && flags.get('parents') !== 'false',
-      );
+      };
+      const parents = flags.has('parents') && flags.get('parents') !== 'false';
+      const names = heredocDir && !urls ? node.heredocs.map((h) => h.name) : sources;
+      let selected: { src: CopySource; items: CopyItem[] } | undefined;
+      const select = async () => {
+        if (!selected) {
+          const source = withExcludes(src ?? (await from!.mount()));
+          selected = { src: source, items: copyItems(source, names, destIsDir, parents).items };
+        }
+        return selected;
+      };
       const owner = flags.get('chown');
       const chmod = flags.get('chmod');
       if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod))
         throw invalidArgument(`invalid chmod parameter: ${chmod}`);
-      const files: Record<string, string> = {};
+      // context files are remembered by identity; what a stage copies from, by its layers (an
+      // unpacked layer never changes), so a rebuild neither mounts nor reads it again
+      const memo = src?.decide || from ? this.memo : undefined;
+      const fromKey =
+        from && `from\0${from.chain}\0${JSON.stringify([names, excluded, parents, destIsDir])}`;
+      let content = fromKey ? this.memo.get(fromKey) : undefined;
+      if (!content) {
+        const { src: source, items } = await select();
+        content = contentDigest(items, from ? undefined : memo, undefined, source.root);
+        if (fromKey) this.memo.set(fromKey, content);
+      }
+      const files = selected
+        ? () => {
+            const out: Record<string, string> = {};
+            contentDigest(selected!.items, memo, out, selected!.src.root);
+            return out;
+          }
+        : undefined;
       const key = this.key(
         state,
         node,
-        {
-          content: contentDigest(items, src.decide ? this.memo : undefined, files, src.root),
-          dest,
-        },
+        { content, dest, ...(from ? { from: from.chain } : {}) },
         files,
       );
       const hit = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
       this.say(`#${++this.step} ${title}`);
+      const { items } = await select();
       const lowers = await this.d.stores.snapshots.lowerDirs(
         chainIds(state.config.rootfs.diff_ids).at(-1),
       );
@@ -740,10 +784,15 @@ export class Builder {
     return { uid: ids.uid, gid: ids.gid };
   }
 
-  /** The file system of a finished stage (or an image) for COPY --from, mounted read-only. */
-  private async stageRoot(stages: Stage[], ref: string) {
+  /** A finished stage's state (or an image's), for COPY --from and RUN --mount=from=. */
+  private async stageState(stages: Stage[], ref: string): Promise<StageState> {
     const i = stageIndex(stages, ref);
-    const state = (i === undefined ? undefined : stages[i]!.result) ?? (await this.imageState(ref));
+    return (i === undefined ? undefined : stages[i]!.result) ?? this.imageState(ref);
+  }
+
+  /** The file system of a finished stage (or an image), mounted read-only. */
+  private async stageRoot(stages: Stage[], ref: string) {
+    const state = await this.stageState(stages, ref);
     const lowers = await this.d.stores.snapshots.lowerDirs(
       chainIds(state.config.rootfs.diff_ids).at(-1),
     );

@@ -1,7 +1,7 @@
 /** The build context's .dockerignore, as a verdict per path (see CopySource.decide). */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { excludes, parseDockerignore, PatternMatcher } from '../../core/dockerignore.js';
+import { parseDockerignore, PatternMatcher, walkFilter } from '../../core/dockerignore.js';
 import type { CopySource } from './copy.js';
 
 export async function contextFilter(contextDir: string): Promise<CopySource['decide']> {
@@ -9,6 +9,5 @@ export async function contextFilter(contextDir: string): Promise<CopySource['dec
     .readFile(path.join(contextDir, '.dockerignore'), 'utf8')
     .catch(() => undefined);
   if (text === undefined) return undefined;
-  const matcher = new PatternMatcher(parseDockerignore(text));
-  return (rel, isDir) => excludes(matcher, rel, isDir);
+  return walkFilter(new PatternMatcher(parseDockerignore(text)));
 }

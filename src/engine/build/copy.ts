@@ -21,7 +21,7 @@ export interface CopySource {
 }
 
 /** A file to copy: where it is, and where it goes (relative to the destination). */
-interface Item {
+export interface CopyItem {
   host: string;
   rel: string;
   /** Its lstat, taken once by the walk. */
@@ -101,7 +101,7 @@ function walk(
   src: CopySource,
   rel: string,
   into: string,
-  out: Item[],
+  out: CopyItem[],
   keep = true,
   st = lstat(path.join(src.root, rel)),
 ): void {
@@ -128,18 +128,18 @@ export function copyItems(
   destIsDir: boolean,
   /** COPY --parents: each source keeps its path (from the root) under the destination. */
   parents = false,
-): { items: Item[]; destIsDir: boolean } {
+): { items: CopyItem[]; destIsDir: boolean } {
   const resolved = sources.flatMap((s) => resolveSource(src, s));
   const asDir = destIsDir || resolved.length > 1 || parents;
   if (resolved.length > 1 && !destIsDir)
     throw invalidArgument(
       'When using COPY with more than one source file, the destination must be a directory and end with a /',
     );
-  const items: Item[] = [];
+  const items: CopyItem[] = [];
   for (const rel of resolved) {
     const host = path.join(src.root, rel);
     if (fs.lstatSync(host).isDirectory()) {
-      const inner: Item[] = [];
+      const inner: CopyItem[] = [];
       walk(src, rel, parents ? rel : '', inner);
       items.push(...inner.filter((i) => i.rel !== ''));
       if (inner.length === 1 && !parents) items.push({ host, rel: '' }); // an empty directory: just the destination
@@ -168,7 +168,7 @@ function fileDigest(host: string, st: fs.Stats, memo: DigestMemo | undefined): s
 
 /** The cache key part of a COPY: names, modes, sizes and contents of what it reads (no times). */
 export function contentDigest(
-  items: Item[],
+  items: CopyItem[],
   memo?: DigestMemo,
   /** Filled with each file's own digest by its path under `root` (for --explain-cache). */
   files?: Record<string, string>,
@@ -196,7 +196,7 @@ export function writeCopy(
   layerDir: string,
   lowers: string[],
   dest: string,
-  items: Item[],
+  items: CopyItem[],
   opts: { uid: number; gid: number; chmod?: number },
 ): number {
   const view = new MergedView(lowers);

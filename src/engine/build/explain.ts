@@ -21,7 +21,7 @@ interface Recorded extends StepInputs {
 type Store = Record<string, Record<string, Recorded>>;
 
 export class Explainer {
-  private previous: Record<string, Recorded> = {};
+  private previous?: Promise<Record<string, Recorded>>;
   private readonly current: Record<string, Recorded> = {};
   private explained = false;
 
@@ -30,29 +30,31 @@ export class Explainer {
     private readonly build: string,
   ) {}
 
-  async load(): Promise<void> {
-    this.previous = (await readJsonFile<Store>(this.file))?.[this.build] ?? {};
+  /** Last time's inputs, read on first use: a build that misses nothing never reads them. */
+  private load(): Promise<Record<string, Recorded>> {
+    this.previous ??= readJsonFile<Store>(this.file).then((all) => all?.[this.build] ?? {});
+    return this.previous;
   }
 
+  /** The inputs of a step that missed (a hit's inputs were recorded when its result was made). */
   record(position: string, inputs: StepInputs, files?: Record<string, string>): void {
     this.current[position] = { ...inputs, ...(files ? { files } : {}) };
   }
 
+  /** Keep this build's misses (a no-change rebuild writes nothing). */
   async save(): Promise<void> {
-    const same = Object.entries(this.current).every(
-      ([k, v]) => JSON.stringify(this.previous[k]) === JSON.stringify(v),
-    );
-    if (same) return; // a no-change rebuild writes nothing
+    if (Object.keys(this.current).length === 0) return;
     const all = (await readJsonFile<Store>(this.file)) ?? {};
-    all[this.build] = { ...this.previous, ...this.current };
+    all[this.build] = { ...all[this.build], ...this.current };
     await writeFileAtomic(this.file, JSON.stringify(all));
   }
 
   /** Why the step at `position` missed (once per build: later misses follow from it). */
-  explainOnce(position: string, say: (line: string) => void): void {
+  async explainOnce(position: string, say: (line: string) => void): Promise<void> {
     if (this.explained) return;
     this.explained = true;
-    for (const line of explain(this.previous[position], this.current[position])) say(line);
+    const previous = await this.load();
+    for (const line of explain(previous[position], this.current[position])) say(line);
   }
 }
 
@@ -64,6 +66,9 @@ export function explain(before: Recorded | undefined, now: Recorded | undefined)
     out.push(`cache miss: the instruction changed (was: ${before.original.trim()})`);
   if (before.parent !== now.parent)
     out.push('cache miss: the image it builds on changed (the base image, or an earlier step)');
+  const fromOf = (r: Recorded) => (r.extra as { from?: string } | undefined)?.from;
+  if (fromOf(before) !== fromOf(now))
+    out.push('cache miss: the stage or image it copies from changed');
   const a = JSON.stringify(before.extra);
   const b = JSON.stringify(now.extra);
   if (before.files || now.files) {
@@ -76,7 +81,7 @@ export function explain(before: Recorded | undefined, now: Recorded | undefined)
     if (changed.length) out.push(`cache miss: files changed: ${list(changed)}`);
     if (added.length) out.push(`cache miss: files added: ${list(added)}`);
     if (removed.length) out.push(`cache miss: files removed: ${list(removed)}`);
-  } else if (a !== b)
+  } else if (a !== b && fromOf(before) === fromOf(now))
     out.push(`cache miss: its build arguments or mounts changed (was: ${a}, now: ${b})`);
   if (
     JSON.stringify(before.flags) !== JSON.stringify(now.flags) &&
