@@ -19,6 +19,12 @@ import { writeTar, type WriteEntry } from './tar-writer.js';
 export interface LayerWriteOptions {
   /** Clamp every mtime to this (seconds since the epoch). */
   sourceDateEpoch?: number;
+  /**
+   * The directory was filled by berth itself, with no extended attributes and no opaque
+   * directories: they are not looked for. Files' contents may be given, by path, so they are
+   * not read again.
+   */
+  written?: { bodies: Map<string, Buffer> };
 }
 
 async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<WriteEntry> {
@@ -52,11 +58,11 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
         };
         continue;
       }
-      const xattrs = contentXattrs(p);
+      const xattrs = opts.written ? undefined : contentXattrs(p);
       let header: HeaderInput;
       if (st.isDirectory()) {
         yield { header: { ...base, name: `${r}/`, type: 'directory', size: 0, xattrs } };
-        if (isOpaque(p)) {
+        if (!opts.written && isOpaque(p)) {
           yield {
             header: { ...base, name: joinRel(r, OPAQUE_WHITEOUT), type: 'file', mode: 0, size: 0 },
           };
@@ -77,7 +83,7 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
           header: { ...base, name: r, type: 'file', size: st.size, xattrs },
           body:
             st.size <= SMALL_FILE
-              ? [fs.readFileSync(p)]
+              ? [opts.written?.bodies.get(r) ?? fs.readFileSync(p)]
               : createReadStream(p, { highWaterMark: 1 << 20 }),
         };
         continue;

@@ -1,6 +1,5 @@
 /** Turning a filled snapshot directory into a published snapshot and its layer blob. */
-import { createHash } from 'node:crypto';
-import { writeLayer } from '../archive/layer-writer.js';
+import { writeLayer, type LayerWriteOptions } from '../archive/layer-writer.js';
 import type { Digest } from '../core/digest.js';
 import * as mt from '../core/media-types.js';
 import type { Descriptor } from '../core/oci.js';
@@ -25,20 +24,18 @@ export async function commitDirAsLayer(
     size: number;
     sourceDateEpoch?: number;
     chainId: (diffId: Digest) => Digest;
+    /** The directory was filled by berth (see LayerWriteOptions.written). */
+    written?: LayerWriteOptions['written'];
   },
 ): Promise<DirLayer> {
   try {
-    const hash = createHash('sha256');
-    const layer = writeLayer(pending.dir, { sourceDateEpoch: opts.sourceDateEpoch });
-    const blob = await s.content.ingest(
-      (async function* () {
-        for await (const chunk of layer) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      })(),
-    );
-    const diffId: Digest = `sha256:${hash.digest('hex')}`;
+    const layer = writeLayer(pending.dir, {
+      sourceDateEpoch: opts.sourceDateEpoch,
+      written: opts.written,
+    });
+    // the blob is the uncompressed tar, so its digest is the diff ID (hashed once, by ingest)
+    const blob = await s.content.ingest(layer);
+    const diffId: Digest = blob.digest;
     const chainId = opts.chainId(diffId);
     await pending.commit({ chainId, parent: opts.parent, diffId, size: opts.size });
     return {

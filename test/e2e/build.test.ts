@@ -446,3 +446,34 @@ test('COPY --parents keeps source paths; COPY --exclude leaves out what matches'
     '/out/x/y.txt',
   ]);
 });
+
+test('COPY never writes through a symlink an earlier source made; a later source replaces an earlier one', async (t) => {
+  const b = await berthWithContainers(t);
+  const outside = await fs.mkdtemp('/tmp/berth-outside-');
+  t.after(() => fs.rm(outside, { recursive: true, force: true }));
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox\nCOPY one/ two/ /dest/\n',
+    'one/same.txt': 'first\n',
+    'two/same.txt': 'second\n',
+    'two/link/escape.txt': 'escaped\n',
+  });
+  await fs.symlink(outside, path.join(dir, 'one', 'link'));
+  await fs.chmod(outside, 0o700);
+  await fs.chmod(path.join(dir, 'two', 'link'), 0o777);
+  const r = await build(b, dir, '-t', 'esc');
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(
+    r.stderr,
+    /Dockerfile:2: cannot copy to "\/dest\/link[^"]*": "\/dest\/link" is a symbolic link/,
+  );
+  assert.deepEqual(await fs.readdir(outside), []);
+  assert.equal((await fs.stat(outside)).mode & 0o777, 0o700);
+  // the same sources without the link: the later file wins
+  await fs.rm(path.join(dir, 'one', 'link'));
+  const ok = await build(b, dir, '-t', 'esc');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'esc', 'cat', '/dest/same.txt']),
+    'second\n',
+  );
+});

@@ -58,6 +58,7 @@ import {
   type CopyItem,
   type CopySource,
   type DigestMemo,
+  type Written,
 } from './copy.js';
 import { extractInto, tarSources } from './add.js';
 
@@ -662,16 +663,18 @@ export class Builder {
       const addTar =
         node.keyword === 'add' && !flags.has('from') && !heredocDir ? tarSources(items) : [];
       const stored = await this.layerStep(state, node, state.config, async (dir) => {
-        let size = writeCopy(
+        const written = writeCopy(
           dir,
           lowers,
           dest,
           items.filter((i) => !addTar.includes(i)),
           { ...ids, chmod: chmod ? parseInt(chmod, 8) : undefined },
         );
-        // ADD of a local tar archive (plain, gzip, bzip2 or xz… as detected): its contents
+        // ADD of a local tar archive (plain, gzip, bzip2 or xz… as detected): its contents,
+        // which may bring extended attributes
+        let size = written.bytes;
         for (const t of addTar) size += await extractInto(dir, lowers, dest, t.host);
-        return size;
+        return { size, written: addTar.length === 0 ? written : undefined };
       });
       await this.cache.set(key, stored.record.id);
       this.say(`#${this.step} DONE`);
@@ -691,13 +694,13 @@ export class Builder {
     state: StageState,
     node: Node,
     config: ImageConfig,
-    fill: (dir: string) => Promise<number>,
+    fill: (dir: string) => Promise<{ size: number; written?: Written }>,
   ) {
     return withContentLease(this.d.stores, async () => {
       const pending = await this.d.stores.snapshots.prepare();
-      let size: number;
+      let filled: { size: number; written?: Written };
       try {
-        size = await fill(pending.dir);
+        filled = await fill(pending.dir);
       } catch (e) {
         await pending.discard();
         throw e;
@@ -705,7 +708,8 @@ export class Builder {
       const diffIds = state.config.rootfs.diff_ids;
       const layer = await commitDirAsLayer(this.d.stores, pending, {
         parent: chainIds(diffIds).at(-1),
-        size,
+        size: filled.size,
+        written: filled.written,
         sourceDateEpoch: sourceDateEpoch(),
         chainId: (diffId) => chainIds([...diffIds, diffId]).at(-1)!,
       });
@@ -739,10 +743,9 @@ export class Builder {
     const hit = await this.cached(key, title);
     if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
     this.say(`#${++this.step} ${title}`);
-    const stored = await this.layerStep(state, node, { ...state.config, config: cfg }, (dir) => {
-      writeCopy(dir, lowers, rel, [], { uid: 0, gid: 0 });
-      return Promise.resolve(0);
-    });
+    const stored = await this.layerStep(state, node, { ...state.config, config: cfg }, (dir) =>
+      Promise.resolve({ size: 0, written: writeCopy(dir, lowers, rel, [], { uid: 0, gid: 0 }) }),
+    );
     await this.cache.set(key, stored.record.id);
     this.say(`#${this.step} DONE`);
     return { ...(await this.imageState(stored.record.id)), args: state.args, cmdSet: state.cmdSet };

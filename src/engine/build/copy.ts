@@ -188,9 +188,23 @@ export function contentDigest(
   return h.digest('hex');
 }
 
+/** What a copy wrote: its bytes, and the small files' contents for the layer writer. */
+export interface Written {
+  bytes: number;
+  /** Small files' contents by their path in the layer (so the layer tar need not read them). */
+  bodies: Map<string, Buffer>;
+}
+
+/** Files up to this size are read into memory, written by descriptor and kept for the tar. */
+const SMALL_FILE = 1 << 20;
+/** At most this much is kept for the tar; beyond it the layer writer reads files again. */
+const BODIES_LIMIT = 64 << 20;
+
 /**
  * Fill `layerDir` (an empty snapshot directory) with the copy: the destination's parents as
- * the image has them, then the items. Returns the bytes written.
+ * the image has them, then the items. Nothing is written through a symlink: a later source that
+ * lands on an earlier one's name replaces it, and one that would land under a symlink this copy
+ * made is refused (it would point out of the layer).
  */
 export function writeCopy(
   layerDir: string,
@@ -198,7 +212,7 @@ export function writeCopy(
   dest: string,
   items: CopyItem[],
   opts: { uid: number; gid: number; chmod?: number },
-): number {
+): Written {
   const view = new MergedView(lowers);
   // the parents of the destination, with the image's metadata (new ones: 0755 root)
   const parts = dest.split('/').filter(Boolean);
@@ -216,27 +230,71 @@ export function writeCopy(
       fs.lchownSync(dir, 0, 0);
     }
   }
-  let bytes = 0;
+  const out: Written = { bytes: 0, bodies: new Map() };
+  let kept = 0;
   const made = new Set<string>(); // directories known to exist: one mkdir each, not one per file
+  const links: string[] = []; // symlinks this copy made (layer paths)
   for (const item of items) {
-    const target = path.join(layerDir, dest, item.rel);
-    const st = fs.lstatSync(item.host);
+    const rel = path.posix.join(dest, item.rel);
+    const target = path.join(layerDir, rel);
+    const st = item.st ?? fs.lstatSync(item.host);
+    if (links.length > 0) {
+      // a directory on a symlink's name would be made (and chmod-ed) through it too
+      const through = links.find((l) => (rel === l ? st.isDirectory() : rel.startsWith(l + '/')));
+      if (through)
+        throw invalidArgument(`cannot copy to "/${rel}": "/${through}" is a symbolic link`);
+    }
     const parent = path.dirname(target);
     if (!made.has(parent)) {
       fs.mkdirSync(parent, { recursive: true });
       made.add(parent);
     }
-    if (st.isDirectory()) made.add(target);
-    if (st.isDirectory()) fs.mkdirSync(target, { recursive: true });
-    else if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(item.host), target);
-    else if (st.isFile()) {
-      fs.copyFileSync(item.host, target);
-      bytes += st.size;
-    } else continue; // devices, sockets and fifos are not copied
     const mode = opts.chmod ?? st.mode & 0o7777;
-    if (!st.isSymbolicLink()) fs.chmodSync(target, mode);
-    fs.lchownSync(target, opts.uid, opts.gid);
-    if (!st.isSymbolicLink()) fs.utimesSync(target, st.atime, st.mtime);
+    if (st.isDirectory()) {
+      made.add(target);
+      fs.mkdirSync(target, { recursive: true });
+      fs.chmodSync(target, mode);
+      fs.lchownSync(target, opts.uid, opts.gid);
+      fs.utimesSync(target, st.atimeMs / 1000, st.mtimeMs / 1000);
+    } else if (st.isSymbolicLink()) {
+      replace(target, () => fs.symlinkSync(fs.readlinkSync(item.host), target));
+      fs.lchownSync(target, opts.uid, opts.gid);
+      links.push(rel);
+    } else if (st.isFile()) {
+      if (st.size > SMALL_FILE) {
+        replace(target, () => fs.copyFileSync(item.host, target, fs.constants.COPYFILE_EXCL));
+        fs.lchownSync(target, opts.uid, opts.gid);
+        fs.chmodSync(target, mode);
+        fs.utimesSync(target, st.atimeMs / 1000, st.mtimeMs / 1000);
+      } else {
+        const body = fs.readFileSync(item.host);
+        const fd = replace(target, () => fs.openSync(target, 'wx', 0o600));
+        try {
+          fs.writeSync(fd, body);
+          fs.fchownSync(fd, opts.uid, opts.gid);
+          fs.fchmodSync(fd, mode); // after the owner: chown clears set-id bits
+          fs.futimesSync(fd, st.atimeMs / 1000, st.mtimeMs / 1000);
+        } finally {
+          fs.closeSync(fd);
+        }
+        if (kept + body.length <= BODIES_LIMIT) {
+          out.bodies.set(rel, body);
+          kept += body.length;
+        }
+      }
+      out.bytes += st.size;
+    } // devices, sockets and fifos are not copied
   }
-  return bytes;
+  return out;
+}
+
+/** Make `target` with `make`; an entry already there (an earlier source's) is removed first. */
+function replace<T>(target: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    fs.rmSync(target, { recursive: true, force: true });
+    return make();
+  }
 }
