@@ -109,6 +109,8 @@ export class Builder {
   /** The step being keyed: `<stage>/<index>`, the place --explain-cache compares. */
   private readonly position = new AsyncLocalStorage<string>();
   private readonly explainer: Explainer;
+  /** A needed stage's result, once it is built (undefined for a stage the build skips). */
+  private stageResult?: (index: number) => Promise<StageState> | undefined;
   /** The inputs of each position's last keyed step, recorded if it misses. */
   private readonly pending = new Map<
     string,
@@ -163,18 +165,27 @@ export class Builder {
     }
     const { globalArgs, needs, target } = plan;
     const stages: Stage[] = plan.stages;
-    // each needed stage starts once the stages it uses are done: independent ones run together
-    const done = new Map<number, Promise<void>>();
-    const schedule = (i: number): Promise<void> => {
+    // every needed stage starts at once, after the stage it is FROM (if any); a step that reads
+    // another stage (COPY --from, RUN --mount=from=) waits for that stage when it gets there, so
+    // a stage's first steps run while the stages it copies from are still building
+    const done = new Map<number, Promise<StageState>>();
+    const schedule = (i: number): Promise<StageState> => {
       let p = done.get(i);
       if (!p) {
-        p = Promise.all([...needs.get(i)!].map(schedule)).then(async () => {
-          stages[i]!.result = await this.runStage(stages, i, globalArgs, escape);
+        const base = stages.findIndex(
+          (s, j) =>
+            j < i && s.name === expandWord(stages[i]!.from, globalArgs, escape).toLowerCase(),
+        );
+        p = (base >= 0 ? schedule(base) : Promise.resolve()).then(async () => {
+          const result = await this.runStage(stages, i, globalArgs, escape);
+          stages[i]!.result = result;
+          return result;
         });
         done.set(i, p);
       }
       return p;
     };
+    this.stageResult = (i) => (needs.has(i) ? schedule(i) : undefined);
     const settled = await Promise.allSettled([...needs.keys()].map(schedule));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -790,7 +801,7 @@ export class Builder {
   /** A finished stage's state (or an image's), for COPY --from and RUN --mount=from=. */
   private async stageState(stages: Stage[], ref: string): Promise<StageState> {
     const i = stageIndex(stages, ref);
-    return (i === undefined ? undefined : stages[i]!.result) ?? this.imageState(ref);
+    return (i === undefined ? undefined : await this.stageResult?.(i)) ?? this.imageState(ref);
   }
 
   /** The file system of a finished stage (or an image), mounted read-only. */
