@@ -14,6 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -382,6 +383,102 @@ static napi_value js_netns_create(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* readdirStats(dir): every entry of dir but . and .., with its lstat, in one call: [names,
+ * stats], stats a Float64Array of READDIR_FIELDS numbers per name (see src/sys/native.ts).
+ * A walk of thousands of files costs one crossing per directory instead of two per file, and
+ * no fs.Stats (with its four Dates) per file. An entry that vanishes meanwhile is left out. */
+#define READDIR_FIELDS 12
+static napi_value js_readdir_stats(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result = NULL;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = dfd < 0 ? NULL : fdopendir(dfd);
+  if (dir == NULL) {
+    int err = errno;
+    if (dfd >= 0) close(dfd);
+    throw_errno(env, err, "scandir", path);
+    free(path);
+    return NULL;
+  }
+  size_t cap = 64, n = 0;
+  double *stats = malloc(cap * READDIR_FIELDS * sizeof(double));
+  napi_value names;
+  if (stats == NULL) {
+    napi_throw_error(env, "ENOMEM", "ENOMEM: out of memory");
+    goto done;
+  }
+  if (napi_create_array(env, &names) != napi_ok) goto done;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(dir);
+    if (e == NULL) {
+      if (errno != 0) {
+        throw_errno(env, errno, "scandir", path);
+        goto done;
+      }
+      break;
+    }
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    struct stat st;
+    if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      throw_errno(env, errno, "lstat", path);
+      goto done;
+    }
+    if (n == cap) {
+      double *grown = realloc(stats, cap * 2 * READDIR_FIELDS * sizeof(double));
+      if (grown == NULL) {
+        napi_throw_error(env, "ENOMEM", "ENOMEM: out of memory");
+        goto done;
+      }
+      stats = grown;
+      cap *= 2;
+    }
+    double *f = stats + n * READDIR_FIELDS;
+    f[0] = (double)st.st_mode;
+    f[1] = (double)st.st_uid;
+    f[2] = (double)st.st_gid;
+    f[3] = (double)st.st_size;
+    f[4] = (double)st.st_dev;
+    f[5] = (double)st.st_ino;
+    f[6] = (double)st.st_nlink;
+    f[7] = (double)st.st_rdev;
+    /* milliseconds as node:fs computes them (sec * 1e3 + nsec / 1e6), so the same numbers */
+    f[8] = (double)st.st_atim.tv_sec * 1e3 + (double)st.st_atim.tv_nsec / 1e6;
+    f[9] = (double)st.st_mtim.tv_sec * 1e3 + (double)st.st_mtim.tv_nsec / 1e6;
+    f[10] = (double)st.st_ctim.tv_sec * 1e3 + (double)st.st_ctim.tv_nsec / 1e6;
+    f[11] = (double)st.st_blocks;
+    napi_value name;
+    if (napi_create_string_utf8(env, e->d_name, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_set_element(env, names, (uint32_t)n, name) != napi_ok)
+      goto done;
+    n++;
+  }
+  {
+    napi_value buffer, array;
+    void *data;
+    if (napi_create_arraybuffer(env, n * READDIR_FIELDS * sizeof(double), &data, &buffer) !=
+            napi_ok ||
+        napi_create_typedarray(env, napi_float64_array, n * READDIR_FIELDS, buffer, 0, &array) !=
+            napi_ok ||
+        napi_create_array_with_length(env, 2, &result) != napi_ok) {
+      result = NULL;
+      goto done;
+    }
+    if (n > 0) memcpy(data, stats, n * READDIR_FIELDS * sizeof(double));
+    if (napi_set_element(env, result, 0, names) != napi_ok ||
+        napi_set_element(env, result, 1, array) != napi_ok)
+      result = NULL;
+  }
+done:
+  free(stats);
+  closedir(dir);
+  free(path);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
@@ -389,7 +486,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"mknod", js_mknod},         {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
       {"llistxattr", js_llistxattr}, {"flock", js_flock},         {"mount", js_mount},
-      {"umount2", js_umount2},     {"netnsCreate", js_netns_create},
+      {"umount2", js_umount2},     {"netnsCreate", js_netns_create}, {"readdirStats", js_readdir_stats},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -1,9 +1,12 @@
 // Bundle the CLI into one ESM file (fast cold start: one file to read, nothing to resolve).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { URL } from 'node:url';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// chunk names change with their content: old ones would pile up
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/berth.ts'],

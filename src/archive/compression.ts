@@ -1,7 +1,6 @@
 /** Detection and decompression of layer and archive streams: gzip, zstd, or none. */
+// zlib and fzstd are loaded when a compressed stream shows up: most commands never see one
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { invalidArgument } from '../core/errors.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -14,6 +13,7 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const { Decompress } = await import('fzstd');
   const out: Buffer[] = [];
   const d = new Decompress((chunk) => out.push(Buffer.from(chunk)));
   try {
@@ -29,6 +29,7 @@ async function* zstdDecompress(source: AsyncIterable<Uint8Array>): AsyncGenerato
 }
 
 async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const { createGunzip } = await import('node:zlib');
   const z = createGunzip({ chunkSize: 256 * 1024 });
   const input = Readable.from(source, { objectMode: false });
   input.on('error', (e) => z.destroy(e));

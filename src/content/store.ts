@@ -10,7 +10,7 @@
  * writer is gone.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { digestHex, parseDigest, type Digest } from '../core/digest.js';
@@ -67,10 +67,19 @@ export class ContentStore {
   }
 
   /** A small blob's bytes, verified against its digest. */
-  async read(digest: Digest): Promise<Buffer> {
+  read(digest: Digest): Promise<Buffer> {
+    try {
+      return Promise.resolve(this.readSync(digest));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  /** `read`, synchronously: small blobs cost less read in one call than through the pool. */
+  readSync(digest: Digest): Buffer {
     let data: Buffer;
     try {
-      data = await fs.readFile(this.blobPath(digest));
+      data = readFileSync(this.blobPath(digest));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT')
         throw notFound(`blob ${digest} not found`);

@@ -4,7 +4,8 @@
  * `kill -9` or power loss, sees either the old content or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -45,11 +46,24 @@ export async function writeFileAtomic(
   await fsyncDir(dir);
 }
 
-/** Reads and parses a JSON file; undefined when it does not exist. Corrupt JSON is Internal. */
-export async function readJsonFile<T>(file: string): Promise<T | undefined> {
+/**
+ * Reads and parses a JSON file; undefined when it does not exist. Corrupt JSON is Internal.
+ * Metadata files are small: one synchronous read costs less than the four round trips through
+ * the thread pool that an asynchronous one makes.
+ */
+export function readJsonFile<T>(file: string): Promise<T | undefined> {
+  try {
+    return Promise.resolve(readJsonFileSync<T>(file));
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+/** readJsonFile, synchronously. */
+export function readJsonFileSync<T>(file: string): T | undefined {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

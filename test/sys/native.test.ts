@@ -15,6 +15,7 @@ import {
   mknod,
   mount,
   nativeAddonPath,
+  readdirStats,
   umount2,
 } from '../../src/sys/native.js';
 
@@ -92,6 +93,38 @@ describe('native addon', () => {
       assert.throws(() => m(path.join(dir, 'a\0b'), constants.S_IFIFO, 0, 0), {
         code: 'ERR_INVALID_ARG_VALUE',
       });
+    });
+  });
+
+  describe('readdirStats', () => {
+    it('gives every entry with the numbers node:fs gives', async () => {
+      const d = await mkdtemp(path.join(dir, 'rd-'));
+      await writeFile(path.join(d, 'file'), 'hello');
+      await symlink('file', path.join(d, 'link'));
+      await mkdtemp(path.join(d, 'sub-'));
+      const entries = readdirStats(d);
+      assert.deepEqual(entries.map((e) => e.name).sort(), (await readdir(d)).sort());
+      for (const { name, stat } of entries) {
+        const want = await lstat(path.join(d, name));
+        for (const k of ['mode', 'uid', 'gid', 'size', 'dev', 'ino', 'nlink'] as const)
+          assert.equal(stat[k], want[k], `${name} ${k}`);
+        // the same floating-point milliseconds (the build cache's memo keys on them)
+        for (const k of ['atimeMs', 'mtimeMs', 'ctimeMs'] as const)
+          assert.equal(stat[k], want[k], `${name} ${k}`);
+        assert.equal(stat.isFile(), want.isFile());
+        assert.equal(stat.isDirectory(), want.isDirectory());
+        assert.equal(stat.isSymbolicLink(), want.isSymbolicLink());
+      }
+      assert.deepEqual(readdirStats(await mkdtemp(path.join(dir, 'empty-'))), []);
+    });
+
+    it('names the directory in its error', () => {
+      assert.throws(() => readdirStats(path.join(dir, 'nope')), {
+        code: 'ENOENT',
+        syscall: 'scandir',
+        path: path.join(dir, 'nope'),
+      });
+      assert.throws(() => readdirStats('/etc/hostname'), { code: 'ENOTDIR' });
     });
   });
 

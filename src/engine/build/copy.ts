@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MergedView } from '../../archive/merged-view.js';
 import { invalidArgument } from '../../core/errors.js';
+import { readdirStats, type FileStat } from '../../sys/native.js';
 
 export interface CopySource {
   /** The directory sources are relative to (the context, or a stage's root). */
@@ -25,7 +26,7 @@ export interface CopyItem {
   host: string;
   rel: string;
   /** Its lstat, taken once by the walk. */
-  st?: fs.Stats;
+  st?: FileStat;
   /** Its path relative to the source root (the name --explain-cache gives). */
   from?: string;
 }
@@ -103,17 +104,17 @@ function walk(
   into: string,
   out: CopyItem[],
   keep = true,
-  st = lstat(path.join(src.root, rel)),
+  st: FileStat = lstat(path.join(src.root, rel)),
 ): void {
   const host = path.join(src.root, rel);
   if (keep) out.push({ host, rel: into, st, from: rel });
   if (!st.isDirectory()) return;
-  for (const name of fs.readdirSync(host).sort()) {
+  const entries = readdirStats(host).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const { name, stat } of entries) {
     const child = rel ? `${rel}/${name}` : name;
-    const childSt = lstat(path.join(src.root, child));
-    const verdict = src.decide?.(child, childSt.isDirectory()) ?? 'keep';
+    const verdict = src.decide?.(child, stat.isDirectory()) ?? 'keep';
     if (verdict === 'prune') continue;
-    walk(src, child, into ? `${into}/${name}` : name, out, verdict === 'keep', childSt);
+    walk(src, child, into ? `${into}/${name}` : name, out, verdict === 'keep', stat);
   }
 }
 
@@ -156,7 +157,7 @@ export function copyItems(
  */
 export type DigestMemo = Map<string, string>;
 
-function fileDigest(host: string, st: fs.Stats, memo: DigestMemo | undefined): string {
+function fileDigest(host: string, st: FileStat, memo: DigestMemo | undefined): string {
   // the times as floating-point milliseconds keep their nanoseconds to within ~0.2 µs
   const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const known = memo?.get(id);
