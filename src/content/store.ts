@@ -68,11 +68,8 @@ export class ContentStore {
 
   /** A small blob's bytes, verified against its digest. */
   read(digest: Digest): Promise<Buffer> {
-    try {
-      return Promise.resolve(this.readSync(digest));
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+    // a throw in the executor rejects the promise
+    return new Promise((resolve) => resolve(this.readSync(digest)));
   }
 
   /** `read`, synchronously: small blobs cost less read in one call than through the pool. */

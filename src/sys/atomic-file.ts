@@ -52,11 +52,8 @@ export async function writeFileAtomic(
  * the thread pool that an asynchronous one makes.
  */
 export function readJsonFile<T>(file: string): Promise<T | undefined> {
-  try {
-    return Promise.resolve(readJsonFileSync<T>(file));
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
+  // a throw in the executor rejects the promise
+  return new Promise((resolve) => resolve(readJsonFileSync<T>(file)));
 }
 
 /** readJsonFile, synchronously. */
