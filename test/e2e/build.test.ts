@@ -3,6 +3,7 @@
  * Dockerfiles, ADD, and reproducible images. RUN steps run in real containers.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -243,6 +244,46 @@ test('ADD extracts a local tar and fetches a URL (from a server on loopback)', a
       'cat /opt/hello.txt /opt/remote.txt; stat -c %a /opt/remote.txt',
     ]),
     'hello from tar\nfetched\n600\n',
+  );
+
+  // --checksum: checked against the bytes; a rebuild is keyed by it and downloads nothing
+  const sum = 'sha256:' + createHash('sha256').update('fetched\n').digest('hex');
+  const url = `http://127.0.0.1:${port}/remote.txt`;
+  let requests = 0;
+  server.on('request', () => requests++);
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    `FROM busybox\nADD --checksum=${sum} ${url} /c/\n`,
+  );
+  const checked = await build(b, dir, '-t', 'checked');
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.equal(requests, 1);
+  const again = await build(b, dir, '-t', 'checked');
+  assert.match(again.stdout, /ADD --checksum=\S+ \S+ \/c\/\n#\d+ CACHED/);
+  assert.equal(requests, 1);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'checked', 'cat', '/c/remote.txt']),
+    'fetched\n',
+  );
+  const wrong = sum.slice(0, -4) + '0000';
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    `FROM busybox\nADD --checksum=${wrong} ${url} /c/\n`,
+  );
+  const bad = await build(b, dir, '-t', 'bad');
+  assert.notEqual(bad.code, 0);
+  assert.match(
+    bad.stderr,
+    /Dockerfile:2: digest mismatch for http:\S+: expected sha256:\w+, got sha256:\w+/,
+  );
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    `FROM busybox\nADD --checksum=${sum} bundle.tar.gz /c/\n`,
+  );
+  const local = await build(b, dir, '-t', 'bad');
+  assert.match(
+    local.stderr,
+    /Dockerfile:2: checksum can only be used with a single HTTP\(S\) source/,
   );
 });
 

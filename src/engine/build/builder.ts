@@ -44,6 +44,8 @@ import {
   createdBy,
   DEFAULT_SHELL,
   download,
+  downloadName,
+  parseChecksum,
   envMap,
   healthcheck,
   PREDEFINED_ARGS,
@@ -560,10 +562,11 @@ export class Builder {
       }),
     );
     for (const f of flags.keys()) {
-      if (['checksum', 'keep-git-dir'].includes(f))
+      if (f === 'keep-git-dir')
         throw notImplemented(`${node.value.toUpperCase()} --${f} is not supported yet`);
       // --link: berth's COPY layers never depend on the layers below them anyway
-      if (!['from', 'chown', 'chmod', 'link', 'parents', 'exclude'].includes(f))
+      const known = ['from', 'chown', 'chmod', 'link', 'parents', 'exclude'];
+      if (!known.includes(f) && !(f === 'checksum' && node.keyword === 'add'))
         throw invalidArgument(`unknown flag: --${f}`);
     }
     const words = node.json
@@ -575,6 +578,12 @@ export class Builder {
     const dest = path.posix.resolve(state.config.config?.WorkingDir || '/', destWord).slice(1);
     const destIsDir = destWord.endsWith('/') || destWord === '.' || destWord.endsWith('/.');
     const urls = node.keyword === 'add' && words.slice(0, -1).every((w) => /^https?:\/\//.test(w));
+    const checksum = flags.get('checksum');
+    if (checksum !== undefined) {
+      if (!urls || words.length !== 2)
+        throw invalidArgument('checksum can only be used with a single HTTP(S) source');
+      parseChecksum(checksum);
+    }
     // heredoc bodies and downloaded URLs are copied from a scratch directory
     const heredocDir =
       node.heredocs.length > 0 || urls ? await fs.mkdtemp('/tmp/berth-add-') : undefined;
@@ -582,9 +591,18 @@ export class Builder {
     try {
       let src: CopySource | undefined;
       let sources = words.slice(0, -1);
-      // COPY --from: the stage's (or image's) file system, mounted only when it must be read
-      let from: { chain: string; mount: () => Promise<CopySource> } | undefined;
-      if (urls && heredocDir) {
+      // sources read only when they must be: a stage's (or image's) file system for COPY
+      // --from, mounted; a URL whose checksum is given, downloaded
+      let later: (() => Promise<CopySource>) | undefined;
+      let from: string | undefined; // the chain ID of what COPY --from reads
+      if (urls && heredocDir && checksum !== undefined) {
+        const url = sources[0]!;
+        sources = [downloadName(url)];
+        later = async () => {
+          await download([url], heredocDir, checksum);
+          return { root: heredocDir };
+        };
+      } else if (urls && heredocDir) {
         sources = await download(sources, heredocDir);
         src = { root: heredocDir };
       } else if (heredocDir) {
@@ -598,16 +616,14 @@ export class Builder {
         src = { root: heredocDir };
       } else if (flags.has('from')) {
         const fromState = await this.stageState(stages, flags.get('from')!);
-        from = {
-          chain: chainIds(fromState.config.rootfs.diff_ids).at(-1) ?? 'scratch',
-          mount: async () => {
-            fromRoot = await mountReadOnly(
-              await this.d.stores.snapshots.lowerDirs(
-                chainIds(fromState.config.rootfs.diff_ids).at(-1),
-              ),
-            );
-            return { root: fromRoot.root };
-          },
+        from = chainIds(fromState.config.rootfs.diff_ids).at(-1) ?? 'scratch';
+        later = async () => {
+          fromRoot = await mountReadOnly(
+            await this.d.stores.snapshots.lowerDirs(
+              chainIds(fromState.config.rootfs.diff_ids).at(-1),
+            ),
+          );
+          return { root: fromRoot.root };
         };
       } else src = { root: this.o.contextDir, decide: this.o.decide };
       // --exclude (repeatable): .dockerignore patterns, on paths from the source's root
@@ -630,7 +646,7 @@ export class Builder {
       let selected: { src: CopySource; items: CopyItem[] } | undefined;
       const select = async () => {
         if (!selected) {
-          const source = withExcludes(src ?? (await from!.mount()));
+          const source = withExcludes(src ?? (await later!()));
           selected = { src: source, items: copyItems(source, names, destIsDir, parents).items };
         }
         return selected;
@@ -643,8 +659,14 @@ export class Builder {
       // unpacked layer never changes), so a rebuild neither mounts nor reads it again
       const memo = src?.decide || from ? this.memo : undefined;
       const fromKey =
-        from && `from\0${from.chain}\0${JSON.stringify([names, excluded, parents, destIsDir])}`;
-      let content = fromKey ? this.memo.get(fromKey) : undefined;
+        from && `from\0${from}\0${JSON.stringify([names, excluded, parents, destIsDir])}`;
+      // a checksummed URL is its checksum: a rebuild does not download it again
+      let content =
+        checksum !== undefined
+          ? `${checksum}\0${names[0]}`
+          : fromKey
+            ? this.memo.get(fromKey)
+            : undefined;
       if (!content) {
         const { src: source, items } = await select();
         content = contentDigest(items, from ? undefined : memo, undefined, source.root);
@@ -657,12 +679,7 @@ export class Builder {
             return out;
           }
         : undefined;
-      const key = this.key(
-        state,
-        node,
-        { content, dest, ...(from ? { from: from.chain } : {}) },
-        files,
-      );
+      const key = this.key(state, node, { content, dest, ...(from ? { from } : {}) }, files);
       const hit = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
       this.say(`#${++this.step} ${title}`);

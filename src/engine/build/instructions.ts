@@ -3,6 +3,7 @@
  * script and container request, HEALTHCHECK's config, ADD's downloads, the history's
  * `created_by`, and an image's environment as a map.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chompHeredocContent, type Node } from '../../core/dockerfile/parser.js';
@@ -31,7 +32,24 @@ export function envMap(config: ContainerConfig | undefined): Map<string, string>
 }
 
 /** ADD's URLs, fetched into `dir` (mode 0600, as Docker); their names there. */
-export async function download(urls: string[], dir: string): Promise<string[]> {
+/** The file name a downloaded URL gets: its path's last element. */
+export function downloadName(url: string): string {
+  return path.posix.basename(new URL(url).pathname) || 'download';
+}
+
+const CHECKSUM_ALGORITHMS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** `ADD --checksum=`'s digest, checked for form: `sha256:<hex>` (or sha384, sha512). */
+export function parseChecksum(value: string): { algorithm: string; hex: string } {
+  const [algorithm = '', hex = ''] = value.split(':', 2);
+  const length = CHECKSUM_ALGORITHMS[algorithm];
+  if (length === undefined || !new RegExp(`^[0-9a-f]{${length}}$`).test(hex))
+    throw invalidArgument(`invalid checksum digest format: ${value}`);
+  return { algorithm, hex };
+}
+
+/** ADD's URLs, fetched into `dir` (their bytes checked against `checksum` when one is given). */
+export async function download(urls: string[], dir: string, checksum?: string): Promise<string[]> {
   const names: string[] = [];
   for (const url of urls) {
     const res = await fetch(url, { signal: AbortSignal.timeout(300_000) }).catch((e: Error) => {
@@ -39,8 +57,17 @@ export async function download(urls: string[], dir: string): Promise<string[]> {
     });
     if (!res.ok)
       throw invalidArgument(`failed to load ${url}: HTTP ${res.status} ${res.statusText}`);
-    const name = path.posix.basename(new URL(url).pathname) || 'download';
-    await fs.writeFile(path.join(dir, name), Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
+    const name = downloadName(url);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (checksum !== undefined) {
+      const { algorithm, hex } = parseChecksum(checksum);
+      const actual = createHash(algorithm).update(body).digest('hex');
+      if (actual !== hex)
+        throw invalidArgument(
+          `digest mismatch for ${url}: expected ${checksum}, got ${algorithm}:${actual}`,
+        );
+    }
+    await fs.writeFile(path.join(dir, name), body, { mode: 0o600 });
     names.push(name);
   }
   return names;
