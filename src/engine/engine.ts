@@ -3,7 +3,7 @@
  * server translate to and from these calls and nothing else.
  */
 import { sourceDateEpoch } from './source-date-epoch.js';
-import { Builder, type BuildOptions } from './build/builder.js';
+import { Builder, type BuildOptions, type BuildResult } from './build/builder.js';
 import { BuildCache } from './build/cache.js';
 import { contextFilter } from './build/context.js';
 import { directoryContext, withStreamContext, type DockerfileSource } from './build/sources.js';
@@ -183,7 +183,7 @@ export class Engine {
     dockerfile: DockerfileSource,
     opts: BuildRequest,
     out: Writable,
-  ): Promise<Digest> {
+  ): Promise<BuildResult> {
     const run = async (contextDir: string, file: BuildOptions['dockerfile']) =>
       new Builder(
         {

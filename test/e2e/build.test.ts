@@ -518,3 +518,41 @@ test('COPY never writes through a symlink an earlier source made; a later source
     'second\n',
   );
 });
+
+test('build checks: warnings after the build, # check=skip, and error=true failing before any step', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox as Base\nCMD echo hi\n',
+  });
+  const warned = await build(b, dir, '-t', 'chk');
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(
+    warned.stdout,
+    /naming to chk done\n 3 warnings found:\n - FromAsCasing: 'as' and 'FROM' keywords' casing do not match \(line 1\)\n - StageNameCasing: Stage name 'Base' should be lowercase \(line 1\)\n - JSONArgsRecommended: .* \(line 2\)\n$/,
+  );
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    '# check=skip=all\nFROM busybox as Base\nCMD echo hi\n',
+  );
+  assert.doesNotMatch((await build(b, dir, '-t', 'chk')).stdout, /warning/);
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    '# check=skip=JSONArgsRecommended;error=true\nFROM busybox as Base\nCMD echo hi\n',
+  );
+  const images = await b.ok(['images', '-aq']);
+  const failed = await build(b, dir, '-t', 'chk2');
+  assert.equal(failed.code, 1, failed.stdout);
+  assert.match(failed.stderr, /lint violation found for rules: FromAsCasing, StageNameCasing/);
+  assert.doesNotMatch(failed.stdout, /#1 /); // no step ran
+  assert.equal(await b.ok(['images', '-aq']), images);
+  // the build argument wins over the directive
+  const allowed = await build(
+    b,
+    dir,
+    '-t',
+    'chk2',
+    '--build-arg',
+    'BUILDKIT_DOCKERFILE_CHECK=skip=all',
+  );
+  assert.equal(allowed.code, 0, allowed.stderr);
+});

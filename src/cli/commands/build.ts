@@ -4,6 +4,7 @@ import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
 import { parseEnv } from '../../core/run-options.js';
 import { Writable } from 'node:stream';
+import { formatFindings } from '../../core/dockerfile-checks.js';
 import type { Command } from '../command.js';
 import { keyValues } from '../flags.js';
 import { confirmPrune, pruneFlags, reportPruned } from '../prune.js';
@@ -96,7 +97,7 @@ export const buildCommand: Command = {
     const file = ctx.flags.string('file');
     const context = ctx.args[0]!;
     const quiet = ctx.flags.bool('quiet');
-    const id = await engine.build(
+    const { id, checks } = await engine.build(
       context === '-'
         ? { stream: ctx.stdin as AsyncIterable<Buffer> }
         : { dir: path.resolve(context) },
@@ -122,6 +123,7 @@ export const buildCommand: Command = {
     }
     ctx.out(`writing image ${id} done`);
     for (const t of ctx.flags.list('tag')) ctx.out(`naming to ${t} done`);
+    for (const line of formatFindings(checks)) ctx.out(line);
   },
 };
 

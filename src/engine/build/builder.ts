@@ -21,6 +21,12 @@ import {
   type BuildPlan,
   type StagePlan,
 } from '../../core/dockerfile-stages.js';
+import {
+  checkDockerfile,
+  parseCheckConfig,
+  formatFindings,
+  type CheckFinding,
+} from '../../core/dockerfile-checks.js';
 import { invalidArgument, noSuchImage, notImplemented } from '../../core/errors.js';
 import { toOciMediaType } from '../../core/media-types.js';
 import type { ContainerConfig, Descriptor, ImageConfig, ImageManifest } from '../../core/oci.js';
@@ -81,6 +87,12 @@ export interface BuildOptions {
   secrets?: Record<string, string>;
   /** .dockerignore's verdict for a context path (see CopySource). */
   decide?: CopySource['decide'];
+}
+
+/** What a build made: the image, and what the build checks found. */
+export interface BuildResult {
+  id: Digest;
+  checks: CheckFinding[];
 }
 
 export interface BuildDeps extends FileDeps {
@@ -144,7 +156,7 @@ export class Builder {
     return err;
   }
 
-  async build(): Promise<Digest> {
+  async build(): Promise<BuildResult> {
     this.memo = await this.cache.loadMemo();
     const known = this.memo.size;
     try {
@@ -155,15 +167,30 @@ export class Builder {
     }
   }
 
-  private async buildStages(): Promise<Digest> {
+  private async buildStages(): Promise<BuildResult> {
     let plan: BuildPlan;
     let escape: string;
+    let checks: CheckFinding[];
+    let failOnChecks = false;
     try {
       const parsed = parseDockerfile(this.o.dockerfile.text);
       escape = parsed.escapeToken;
+      // build checks: the `# check=` directive, or BUILDKIT_DOCKERFILE_CHECK (which wins)
+      const config = parseCheckConfig(
+        this.o.buildArgs['BUILDKIT_DOCKERFILE_CHECK'] ??
+          parsed.directives.find((d) => d.name === 'check')?.value,
+      );
+      checks = checkDockerfile(parsed, config);
+      failOnChecks = config.error;
       plan = planStages(parsed.ast.children, { ...this.o, escape });
     } catch (e) {
       throw this.at(parseErrorLocation(e)?.startLine ?? 1, e);
+    }
+    if (failOnChecks && checks.length > 0) {
+      for (const l of formatFindings(checks)) this.say(l);
+      throw invalidArgument(
+        `lint violation found for rules: ${[...new Set(checks.map((c) => c.rule))].join(', ')}`,
+      );
     }
     const { globalArgs, needs, target } = plan;
     const stages: Stage[] = plan.stages;
@@ -191,7 +218,7 @@ export class Builder {
     const settled = await Promise.allSettled([...needs.keys()].map(schedule));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    return this.finish(stages[target]!.result!);
+    return { id: await this.finish(stages[target]!.result!), checks };
   }
 
   /** An image's state; `db` is a recent read of the image store that may already have it. */
