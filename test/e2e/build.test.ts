@@ -63,7 +63,7 @@ test("the seeds' single-stage Dockerfile: builds, runs, rebuilds from cache, rer
   assert.equal(changed.code, 0, changed.stderr);
   // WORKDIR, COPY package.json and the first RUN come from the cache; the rest runs again
   assert.equal((changed.stdout.match(/CACHED/g) ?? []).length, 3, changed.stdout);
-  assert.match(changed.stdout, /COPY server\.js \.\n#\d+ DONE/);
+  assert.match(changed.stdout, /COPY server\.js \.\n(#\d+ cache miss: .*\n)+#\d+ DONE/);
   assert.match(await b.ok(['run', '--rm', '--network', 'none', 'app:1']), /16 server\.js/);
   // intermediates are not listed, except with -a
   const listed = (await b.ok(['images', '-q'])).trim().split('\n');
@@ -555,4 +555,72 @@ test('build checks: warnings after the build, # check=skip, and error=true faili
     'BUILDKIT_DOCKERFILE_CHECK=skip=all',
   );
   assert.equal(allowed.code, 0, allowed.stderr);
+});
+
+test("--progress tty: the live view, CACHED steps, and a failed step's output at the end", async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: 'FROM busybox\nRUN echo first line && echo second line\nCMD ["sh"]\n',
+  });
+  const first = await build(b, dir, '-t', 'tty', '--progress', 'tty');
+  assert.equal(first.code, 0, first.stderr);
+  // frames are drawn over each other; the last one says FINISHED and lists every step
+  const frames = first.stdout.split('[+] Building ');
+  const last = frames.at(-1)!;
+  assert.match(last, /^\d+\.\ds \(3\/3\) FINISHED\n/);
+  assert.match(last, / => \[stage-0 1\/3\] FROM busybox +\d+\.\ds\n/);
+  assert.match(last, / => \[stage-0 2\/3\] RUN echo first line && echo second line +\d+\.\ds\n/);
+  assert.ok(first.stdout.includes('\x1b[J'));
+  const again = await build(b, dir, '-t', 'tty', '--progress', 'tty');
+  assert.match(again.stdout.split('[+] Building ').at(-1)!, / => CACHED \[stage-0 2\/3\] RUN/);
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    'FROM busybox\nRUN echo to stderr >&2; exit 3\n',
+  );
+  const failed = await build(b, dir, '-t', 'tty', '--progress', 'tty');
+  assert.equal(failed.code, 1);
+  assert.match(
+    failed.stdout,
+    /------\n > \[stage-0 2\/2\] RUN echo to stderr >&2; exit 3:\n#2 to stderr\n------\n/,
+  );
+  assert.match(failed.stderr, /did not complete successfully: exit code: 3/);
+  const bad = await build(b, dir, '--progress', 'fancy');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /invalid progress mode "fancy"/);
+});
+
+test('a step two stages share is made once, and a rebuild finds every step cached', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: [
+      'FROM busybox AS one',
+      'RUN echo made >> /made',
+      'FROM busybox AS two',
+      'RUN echo made >> /made',
+      'RUN echo two > /two',
+      'FROM two',
+      'COPY --from=one /made /from-one',
+      '',
+    ].join('\n'),
+  });
+  for (const [flags, want] of [
+    [['--no-cache'], ['CACHED', 'DONE']],
+    [[], ['CACHED', 'CACHED']],
+  ]) {
+    const r = await build(b, dir, '-t', 'shared', ...flags);
+    assert.equal(r.code, 0, r.stderr);
+    // plain lines of concurrent steps interleave: each step's title, then its end, by number
+    const ends = [...r.stdout.matchAll(/^#(\d+) \[[^\]]+\] (.*)$/gm)]
+      .filter((m) => m[2] === 'RUN echo made >> /made')
+      .map((m) => new RegExp(`^#${m[1]} (DONE|CACHED)`, 'm').exec(r.stdout)?.[1])
+      .sort();
+    assert.deepEqual(ends, want, r.stdout);
+  }
+  // the --no-cache build left one result per step: a rebuild hits every one (the 4 non-FROM)
+  const again = await build(b, dir, '-t', 'shared');
+  assert.equal((again.stdout.match(/^#\d+ CACHED$/gm) ?? []).length, 4, again.stdout);
+  assert.equal(
+    await b.ok(['run', '--rm', '--network', 'none', 'shared', 'cat', '/from-one', '/made', '/two']),
+    'made\nmade\ntwo\n',
+  );
 });

@@ -97,6 +97,9 @@ export const buildCommand: Command = {
     const file = ctx.flags.string('file');
     const context = ctx.args[0]!;
     const quiet = ctx.flags.bool('quiet');
+    const progress = ctx.flags.string('progress') ?? 'auto';
+    if (!['auto', 'plain', 'tty'].includes(progress))
+      throw invalidArgument(`invalid progress mode "${progress}": use auto, plain or tty`);
     const { id, checks } = await engine.build(
       context === '-'
         ? { stream: ctx.stdin as AsyncIterable<Buffer> }
@@ -112,6 +115,11 @@ export const buildCommand: Command = {
         addHosts: ctx.flags.list('add-host'),
         secrets,
         explainCache: ctx.flags.bool('explain-cache'),
+        // auto: BuildKit's live view on a terminal, plain lines otherwise
+        progress:
+          progress === 'tty' || (progress === 'auto' && !quiet && ctx.stdout.isTTY === true)
+            ? 'tty'
+            : 'plain',
       },
       quiet ? new Writable({ write: (_c, _e, done) => done() }) : ctx.stdout,
     );

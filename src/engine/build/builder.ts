@@ -60,6 +60,12 @@ import {
 } from './instructions.js';
 import { runFlags, type RunFlags } from './run-mounts.js';
 import {
+  buildProgress,
+  type BuildProgress,
+  type ProgressMode,
+  type StepProgress,
+} from './progress.js';
+import {
   contentDigest,
   copyItems,
   writeCopy,
@@ -85,6 +91,8 @@ export interface BuildOptions {
   explainCache?: boolean;
   /** `--secret id=…,src=…`: id → host file, for RUN --mount=type=secret. */
   secrets?: Record<string, string>;
+  /** How steps are shown (default plain). */
+  progress?: ProgressMode;
   /** .dockerignore's verdict for a context path (see CopySource). */
   decide?: CopySource['decide'];
 }
@@ -116,7 +124,7 @@ interface Stage extends StagePlan {
 
 export class Builder {
   private readonly cache: BuildCache;
-  private step = 0;
+  private readonly progress: BuildProgress;
   /** Digests of context files by identity, kept across builds (see DigestMemo). */
   private memo: DigestMemo = new Map();
   private images?: ImageDb;
@@ -125,6 +133,19 @@ export class Builder {
   private readonly explainer: Explainer;
   /** A needed stage's result, once it is built (undefined for a stage the build skips). */
   private stageResult?: (index: number) => Promise<StageState> | undefined;
+  /**
+   * Steps being made, by key: two stages that reach the same step (same parent, same
+   * instruction) make it once, as BuildKit merges identical steps, even with --no-cache.
+   */
+  private readonly flights = new Map<
+    string,
+    {
+      position: string;
+      promise: Promise<Digest>;
+      resolve: (id: Digest) => void;
+      reject: (e: unknown) => void;
+    }
+  >();
   /** The inputs of each position's last keyed step, recorded if it misses. */
   private readonly pending = new Map<
     string,
@@ -134,17 +155,14 @@ export class Builder {
   constructor(
     private readonly d: BuildDeps,
     private readonly o: BuildOptions,
-    private readonly out: Writable,
+    out: Writable,
   ) {
     this.cache = new BuildCache(d.cacheFile);
+    this.progress = buildProgress(o.progress ?? 'plain', out);
     this.explainer = new Explainer(
       path.join(path.dirname(d.cacheFile), 'build-explain.json'),
       `${o.contextDir}\0${o.dockerfile.name}`,
     );
-  }
-
-  private say(line: string): void {
-    this.out.write(line + '\n');
   }
 
   /** Errors name the Dockerfile and line, as Docker's do. */
@@ -159,9 +177,13 @@ export class Builder {
   async build(): Promise<BuildResult> {
     this.memo = await this.cache.loadMemo();
     const known = this.memo.size;
+    let failed = true;
     try {
-      return await this.buildStages();
+      const result = await this.buildStages();
+      failed = false;
+      return result;
     } finally {
+      this.progress.finish(failed);
       if (this.memo.size !== known) await this.cache.saveMemo(this.memo);
       await this.explainer.save();
     }
@@ -187,7 +209,7 @@ export class Builder {
       throw this.at(parseErrorLocation(e)?.startLine ?? 1, e);
     }
     if (failOnChecks && checks.length > 0) {
-      for (const l of formatFindings(checks)) this.say(l);
+      for (const l of formatFindings(checks)) this.progress.note(l);
       throw invalidArgument(
         `lint violation found for rules: ${[...new Set(checks.map((c) => c.rule))].join(', ')}`,
       );
@@ -252,7 +274,7 @@ export class Builder {
     const stage = stages[index]!;
     const label = stage.name ?? `stage-${index}`;
     const from = expandWord(stage.from, globals, escape);
-    this.say(`#${++this.step} [${label} 1/${stage.nodes.length + 1}] FROM ${from}`);
+    const fromStep = this.progress.step(`[${label} 1/${stage.nodes.length + 1}] FROM ${from}`);
     let state: StageState;
     const prev = stages.find((s, i) => i < index && s.name === from.toLowerCase())?.result;
     if (prev) state = { ...prev, args: new Map(), cmdSet: false };
@@ -276,6 +298,7 @@ export class Builder {
         throw this.at(stage.line, e);
       }
     }
+    fromStep.done();
     // the base image's ONBUILD triggers run first, as if written right after FROM
     const triggers = state.config.config?.OnBuild ?? [];
     if (triggers.length > 0) {
@@ -291,6 +314,7 @@ export class Builder {
             globals,
           );
         } catch (e) {
+          this.failFlights(this.position.getStore() ?? '', e);
           throw this.at(stage.line, e);
         }
       }
@@ -310,6 +334,7 @@ export class Builder {
           this.runStep(stages, before, node, title, escape, globals),
         );
       } catch (e) {
+        this.failFlights(`${label}/${n}`, e);
         throw this.at(node, e);
       }
     }
@@ -441,8 +466,19 @@ export class Builder {
    * The cached result of a step, if any. A miss records the step's inputs for --explain-cache
    * (a hit's inputs are those recorded when its result was made), and explains the first miss.
    */
-  private async cached(key: string, title: string): Promise<StageState | undefined> {
+  private async cached(
+    key: string,
+    title: string,
+  ): Promise<{ hit?: StageState; step: StepProgress }> {
     const position = this.position.getStore() ?? '';
+    // the same step already under way in another stage: its result, made once
+    const flight = this.flights.get(key);
+    if (flight) {
+      const made = await flight.promise;
+      const step = this.progress.step(title);
+      step.cached();
+      return { hit: await this.imageState(made), step };
+    }
     const id = this.o.noCache ? undefined : await this.cache.get(key);
     // the images known when the build began (a hit's image existed then; images made by this
     // build are looked up afresh)
@@ -450,13 +486,35 @@ export class Builder {
     if (!id || (!this.images!.images[id] && !(await this.d.stores.images.read()).images[id])) {
       const step = this.pending.get(position);
       if (step) this.explainer.record(position, step.inputs, step.files?.());
+      let resolve!: (id: Digest) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<Digest>((res, rej) => ((resolve = res), (reject = rej)));
+      this.flights.set(key, { position, promise, resolve, reject });
+      const started = this.progress.step(title);
       if (this.o.explainCache && !this.o.noCache)
-        await this.explainer.explainOnce(position, (l) => this.say(`#${this.step + 1} ${l}`));
-      return undefined;
+        await this.explainer.explainOnce(position, (l) => started.log(l));
+      return { step: started };
     }
-    this.say(`#${++this.step} ${title}`);
-    this.say(`#${this.step} CACHED`);
-    return this.imageState(id, this.images);
+    const step = this.progress.step(title);
+    step.cached();
+    return { hit: await this.imageState(id, this.images), step };
+  }
+
+  /** A step's result, for the cache and for the same step waiting in another stage. */
+  private async remember(key: string, image: Digest): Promise<void> {
+    await this.cache.set(key, image);
+    this.flights.get(key)?.resolve(image);
+    this.flights.delete(key);
+  }
+
+  /** The steps a failed position was making will not be made: their waiters fail too. */
+  private failFlights(position: string, e: unknown): void {
+    for (const [key, f] of this.flights)
+      if (f.position === position) {
+        f.promise.catch(() => undefined);
+        f.reject(e);
+        this.flights.delete(key);
+      }
   }
 
   /** A step that changes the config only: an empty-layer history entry. */
@@ -469,9 +527,8 @@ export class Builder {
   ): Promise<StageState> {
     const args = extra.args ?? state.args;
     const key = this.key(state, node, { args: [...args] });
-    const hit = await this.cached(key, title);
+    const { hit, step } = await this.cached(key, title);
     if (hit) return { ...hit, args, cmdSet: extra.cmdSet ?? state.cmdSet };
-    this.say(`#${++this.step} ${title}`);
     const created = createdTime();
     const config: ImageConfig = {
       ...state.config,
@@ -493,8 +550,8 @@ export class Builder {
       layers: state.layers,
       intermediate: true,
     });
-    await this.cache.set(key, stored.record.id);
-    this.say(`#${this.step} DONE`);
+    await this.remember(key, stored.record.id);
+    step.done();
     return {
       imageId: stored.record.id,
       config,
@@ -529,12 +586,10 @@ export class Builder {
         releases,
       );
       const key = this.key(state, node, { argEnv, mounts: flags.keyParts });
-      const hit = await this.cached(key, title);
+      const { hit, step } = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
-      this.say(`#${++this.step} ${title}`);
       if (!state.imageId)
         throw invalidArgument('RUN needs a file system to run in: FROM scratch has none');
-      const started = Date.now();
       const req = runRequest(state.imageId, command, argEnv, this.o);
       req.hostConfig.mounts = flags.mounts;
       if (flags.network) req.hostConfig.networkMode = flags.network;
@@ -542,7 +597,7 @@ export class Builder {
       try {
         const code = await this.d.containers.runAttached(
           record.id,
-          { stdout: this.out, stderr: this.out, tty: false },
+          { stdout: step.output, stderr: step.output, tty: false },
           false,
         );
         if (code !== 0)
@@ -559,8 +614,8 @@ export class Builder {
           config: { ...state.config, created, config: state.config.config },
           createdBy: createdBy(node),
         });
-        await this.cache.set(key, stored.record.id);
-        this.say(`#${this.step} DONE ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        await this.remember(key, stored.record.id);
+        step.done(true);
         const next = await this.imageState(stored.record.id);
         return { ...next, args: state.args, cmdSet: state.cmdSet };
       } finally {
@@ -707,9 +762,8 @@ export class Builder {
           }
         : undefined;
       const key = this.key(state, node, { content, dest, ...(from ? { from } : {}) }, files);
-      const hit = await this.cached(key, title);
+      const { hit, step } = await this.cached(key, title);
       if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
-      this.say(`#${++this.step} ${title}`);
       const { items } = await select();
       const lowers = await this.d.stores.snapshots.lowerDirs(
         chainIds(state.config.rootfs.diff_ids).at(-1),
@@ -731,8 +785,8 @@ export class Builder {
         for (const t of addTar) size += await extractInto(dir, lowers, dest, t.host);
         return { size, written: addTar.length === 0 ? written : undefined };
       });
-      await this.cache.set(key, stored.record.id);
-      this.say(`#${this.step} DONE`);
+      await this.remember(key, stored.record.id);
+      step.done();
       const next = await this.imageState(stored.record.id);
       return { ...next, args: state.args, cmdSet: state.cmdSet };
     } finally {
@@ -795,14 +849,13 @@ export class Builder {
     if (rel === '' || new MergedView(lowers).lookup(rel)?.stat.isDirectory())
       return this.configStep(state, cfg, title, node);
     const key = this.key(state, node, { mkdir: rel });
-    const hit = await this.cached(key, title);
+    const { hit, step } = await this.cached(key, title);
     if (hit) return { ...hit, args: state.args, cmdSet: state.cmdSet };
-    this.say(`#${++this.step} ${title}`);
     const stored = await this.layerStep(state, node, { ...state.config, config: cfg }, (dir) =>
       Promise.resolve({ size: 0, written: writeCopy(dir, lowers, rel, [], { uid: 0, gid: 0 }) }),
     );
-    await this.cache.set(key, stored.record.id);
-    this.say(`#${this.step} DONE`);
+    await this.remember(key, stored.record.id);
+    step.done();
     return { ...(await this.imageState(stored.record.id)), args: state.args, cmdSet: state.cmdSet };
   }
 
