@@ -279,8 +279,10 @@ export function walkFilter(
     }
     return info;
   };
+  // a walk's paths are already clean: cleaning them again is most of the cost of a verdict
+  const unclean = /(^|\/)\.\.?(\/|$)|\/\/|^\/|\/$|^$/;
   return (relPath, isDir) => {
-    const path = cleanPath(relPath);
+    const path = unclean.test(relPath) ? cleanPath(relPath) : relPath;
     if (path === '.' || path.startsWith('../') || path === '..')
       return path === '.' ? 'keep' : excludes(matcher, path, isDir);
     const { matched, info } = matcher.matchesUsingParentResults(path, infoOf(parentOf(path)));

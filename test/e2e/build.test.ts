@@ -603,10 +603,11 @@ test('a step two stages share is made once, and a rebuild finds every step cache
       '',
     ].join('\n'),
   });
-  for (const [flags, want] of [
+  const runs: [string[], string[]][] = [
     [['--no-cache'], ['CACHED', 'DONE']],
     [[], ['CACHED', 'CACHED']],
-  ]) {
+  ];
+  for (const [flags, want] of runs) {
     const r = await build(b, dir, '-t', 'shared', ...flags);
     assert.equal(r.code, 0, r.stderr);
     // plain lines of concurrent steps interleave: each step's title, then its end, by number
