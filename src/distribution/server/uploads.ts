@@ -152,6 +152,7 @@ export class Uploads {
     digestParam: string | null,
     body: AsyncIterable<Buffer>,
   ): Promise<{ digest: string; size: number }> {
+    await this.size(name, id); // an unknown upload is BLOB_UPLOAD_UNKNOWN before anything else
     if (!digestParam) throw registryError('DIGEST_INVALID', 'digest parameter missing');
     const digest = checkDigest(digestParam);
     await this.append(name, id, body);
