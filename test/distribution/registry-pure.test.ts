@@ -158,6 +158,25 @@ test('manifest summaries: kinds, references, subject, media type agreement', () 
     manifests: [{ mediaType: manifest.mediaType, digest: d('5'), size: 1 }],
   };
   assert.deepEqual(summarizeManifest(Buffer.from(JSON.stringify(index))).manifests, [d('5')]);
+  const noLayers = { ...manifest, layers: [] };
+  delete (noLayers as { subject?: unknown }).subject;
+  assert.deepEqual(summarizeManifest(Buffer.from(JSON.stringify(noLayers))).blobs, [d('1')]);
+  const docker = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      digest: d('1'),
+      size: 2,
+    },
+    layers: [
+      { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: d('2'), size: 3 },
+    ],
+  };
+  assert.equal(
+    summarizeManifest(Buffer.from(JSON.stringify(docker)), docker.mediaType).kind,
+    'manifest',
+  );
   const invalid = (body: string, ct?: string) =>
     code(() => summarizeManifest(Buffer.from(body), ct));
   assert.equal(invalid('not json'), 'MANIFEST_INVALID');
