@@ -134,11 +134,19 @@ test('chunked upload: Content-Range chunks, status, 416 out of order, cancel', a
   // a streamed chunk (no Content-Range) appends
   const streamed = await fetch(`${r.url}${loc}`, {
     method: 'PATCH',
-    body: data.subarray(200_000),
+    body: data.subarray(200_000, 250_000),
     headers: { 'Content-Type': 'application/octet-stream' },
   });
-  assert.equal(streamed.headers.get('range'), `0-${data.length - 1}`);
-  const done = await fetch(`${r.url}${loc}?digest=${sha(data)}`, { method: 'PUT' });
+  assert.equal(streamed.headers.get('range'), '0-249999');
+  // the PUT carries the last chunk, with its Content-Range
+  const done = await fetch(`${r.url}${loc}?digest=${sha(data)}`, {
+    method: 'PUT',
+    body: data.subarray(250_000),
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Range': `250000-${data.length - 1}`,
+    },
+  });
   assert.equal(done.status, 201);
   const back = await fetch(`${r.url}/v2/chunky/blobs/${sha(data)}`);
   assert.deepEqual(Buffer.from(await back.arrayBuffer()), data);

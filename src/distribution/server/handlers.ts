@@ -47,6 +47,17 @@ async function readSmallBody(req: IncomingMessage, limit: number): Promise<Buffe
   return Buffer.concat(chunks, size);
 }
 
+/** The Content-Range of a chunk (PATCH, or the last chunk of a PUT), if any; 416 if malformed. */
+function chunkRange(req: IncomingMessage): { start: number; end: number } | undefined {
+  const header = req.headers['content-range'];
+  if (header === undefined) return undefined;
+  const range = parseContentRange(header);
+  if (!range) {
+    throw registryError('BLOB_UPLOAD_INVALID', `invalid Content-Range "${header}"`, undefined, 416);
+  }
+  return range;
+}
+
 const uploadLocation = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 
 export class Handlers {
@@ -233,20 +244,7 @@ export class Handlers {
   }
 
   async patchUpload({ req, res }: Request, route: Extract<Route, { kind: 'upload' }>) {
-    const header = req.headers['content-range'];
-    let range: { start: number; end: number } | undefined;
-    if (header !== undefined) {
-      range = parseContentRange(header);
-      if (!range) {
-        throw registryError(
-          'BLOB_UPLOAD_INVALID',
-          `invalid Content-Range "${header}"`,
-          undefined,
-          416,
-        );
-      }
-    }
-    const size = await this.uploads.append(route.name, route.id, req, range);
+    const size = await this.uploads.append(route.name, route.id, req, chunkRange(req));
     empty(res, 202, {
       Location: uploadLocation(route.name, route.id),
       Range: uploadRange(size),
@@ -255,7 +253,13 @@ export class Handlers {
   }
 
   async putUpload({ req, res, query }: Request, route: Extract<Route, { kind: 'upload' }>) {
-    const { digest } = await this.uploads.complete(route.name, route.id, query.get('digest'), req);
+    const { digest } = await this.uploads.complete(
+      route.name,
+      route.id,
+      query.get('digest'),
+      req,
+      chunkRange(req),
+    );
     empty(res, 201, {
       Location: `/v2/${route.name}/blobs/${digest}`,
       'Docker-Content-Digest': digest,

@@ -151,11 +151,12 @@ export class Uploads {
     id: string,
     digestParam: string | null,
     body: AsyncIterable<Buffer>,
+    range?: { start: number; end: number },
   ): Promise<{ digest: string; size: number }> {
     await this.size(name, id); // an unknown upload is BLOB_UPLOAD_UNKNOWN before anything else
     if (!digestParam) throw registryError('DIGEST_INVALID', 'digest parameter missing');
     const digest = checkDigest(digestParam);
-    await this.append(name, id, body);
+    await this.append(name, id, body, range);
     return this.serialize(id, async () => {
       const size = await this.size(name, id);
       const file = path.join(this.dir(id), 'data');
