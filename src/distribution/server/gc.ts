@@ -127,12 +127,13 @@ export async function collectRegistryGarbage(opts: GcOptions): Promise<GcReport>
     }
     for (const id of await readDirNames(storage.uploadsDir)) {
       const dir = path.join(storage.uploadsDir, id);
-      try {
-        const st = await fs.stat(path.join(dir, 'data'));
-        if (now - st.mtimeMs < uploadMaxAgeMs) continue;
-      } catch (e) {
-        if (!enoent(e)) throw e;
-      }
+      // the data file's mtime is the last write; a session dir caught before its data file
+      // exists is judged by the dir's own mtime
+      const st = await fs.stat(path.join(dir, 'data')).catch(async (e: unknown) => {
+        if (enoent(e)) return fs.stat(dir);
+        throw e;
+      });
+      if (now - st.mtimeMs < uploadMaxAgeMs) continue;
       await remove(dir, `upload ${id}`);
       report.uploadsRemoved += 1;
     }
