@@ -519,6 +519,18 @@ test('registry gc while serving: unreferenced blobs go, referenced ones stay', a
   assert.match(dry.stdout, new RegExp(`would remove sha256:${orphan.digest.slice(7)}`));
   assert.equal((await fetch(`${r.url}/v2/gc/keep/blobs/${orphan.digest}`)).status, 200);
 
+  // an upload in progress while gc runs: its bytes are not a blob yet, and survive
+  const inflight = blobOf('uploaded across a gc', 'application/octet-stream');
+  const post = await fetch(`${r.url}/v2/gc/keep/blobs/uploads/`, { method: 'POST' });
+  const loc = post.headers.get('location')!;
+  const half = inflight.data.length >> 1;
+  const patched = await fetch(`${r.url}${loc}`, {
+    method: 'PATCH',
+    body: new Uint8Array(inflight.data.subarray(0, half)),
+    headers: { 'Content-Range': `0-${half - 1}`, 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(patched.status, 202);
+
   const real = await gc(['--grace', '0s']);
   assert.equal(real.code, 0, real.stderr);
   // the orphan, and the deleted manifest with its layer and config
@@ -532,7 +544,26 @@ test('registry gc while serving: unreferenced blobs go, referenced ones stay', a
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), b.data);
   }
   assert.equal((await fetch(`${r.url}/v2/gc/keep/manifests/v1`)).status, 200);
+  const finished = await fetch(`${r.url}${loc}?digest=${inflight.digest}`, {
+    method: 'PUT',
+    body: new Uint8Array(inflight.data.subarray(half)),
+    headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(finished.status, 201);
+  assert.equal(
+    await (await fetch(`${r.url}/v2/gc/keep/blobs/${inflight.digest}`)).text(),
+    'uploaded across a gc',
+  );
   // the server keeps working after gc: a new push
   await pushImage(r.url, 'gc/keep', 'v2', tinyImage('after gc'));
   assert.equal((await fetch(`${r.url}/v2/gc/keep/manifests/v2`)).status, 200);
+});
+
+test('serve stops cleanly on SIGTERM', async (t) => {
+  const r = await startRegistry(t);
+  assert.equal((await fetch(`${r.url}/v2/`)).status, 200);
+  const code = await r.stop();
+  assert.equal(code, 0);
+  assert.match(r.log(), /registry: stopped/);
+  await assert.rejects(fetch(`${r.url}/v2/`));
 });

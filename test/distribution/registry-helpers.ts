@@ -17,7 +17,8 @@ export interface Registry {
   root: string;
   /** The request log so far. */
   log(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code (SIGKILL after 5 s). */
+  stop(): Promise<number | null>;
 }
 
 /** Starts `berth registry serve --addr 127.0.0.1:0` on a private root; stopped when the test ends. */
@@ -35,7 +36,7 @@ export async function startRegistry(
   let out = '';
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -43,8 +44,11 @@ export async function startRegistry(
       await exited;
       clearTimeout(timer);
     }
+    return exited;
   };
-  t.after(stop);
+  t.after(async () => {
+    await stop();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`registry did not start: ${err}`)), 15_000);
     child.stdout.on('data', (c: Buffer) => {
