@@ -33,8 +33,33 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# keystream KEY BYTES: deterministic incompressible bytes
-keystream() { openssl enc -aes-256-ctr -nosalt -pass "pass:$1" -in /dev/zero 2>/dev/null | head -c "$2"; }
+# gen big DIR | gen small DIR: the fixtures' files, bytes from an AES-256-CTR keystream
+# (incompressible, and the same on every run and machine)
+gen() {
+  node - "$@" <<'JS'
+const crypto = require('node:crypto'), fs = require('node:fs'), path = require('node:path');
+const [kind, dir] = process.argv.slice(2);
+const stream = (seed) => {
+  const key = crypto.createHash('sha256').update(seed).digest();
+  const c = crypto.createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  return (n) => c.update(Buffer.alloc(n));
+};
+if (kind === 'big') {
+  const next = stream('berth-a');
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const fd = fs.openSync(path.join(dir, 'data', 'big.bin'), 'w');
+  for (let i = 0; i < 256; i++) fs.writeSync(fd, next(1 << 20));
+  fs.closeSync(fd);
+} else {
+  const next = stream('berth-b');
+  for (let i = 0; i < 2000; i++) {
+    const d = path.join(dir, 'app', `dir0${i % 10}`);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, `file${i}`), next(1024 + ((i * 1543) % 3072)));
+  }
+}
+JS
+}
 
 # layout DIR TARGZ: an OCI layout with one gzip layer, tagged `bench`
 layout() {
@@ -58,8 +83,8 @@ layout() {
 
 if [ ! -f "$FIX/a/index.json" ]; then
   log "fixture (a): 256 MiB incompressible layer"
-  rm -rf "$FIX/a" "$FIX/a-src" && mkdir -p "$FIX/a-src/data"
-  keystream berth-a 268435456 >"$FIX/a-src/data/big.bin"
+  rm -rf "$FIX/a" "$FIX/a-src"
+  gen big "$FIX/a-src"
   tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$FIX/a-src" -cf - data | gzip -1 -n >"$FIX/a.tar.gz"
   layout "$FIX/a" "$FIX/a.tar.gz"
   rm -rf "$FIX/a-src" "$FIX/a.tar.gz"
@@ -67,18 +92,10 @@ fi
 if [ ! -f "$FIX/b/index.json" ]; then
   log "fixture (b): 2,000 small files"
   rm -rf "$FIX/b" "$FIX/b-src"
-  keystream berth-b 8000000 >"$FIX/b-stream"
-  off=0
-  for i in $(seq 0 1999); do
-    d="$FIX/b-src/app/dir0$((i % 10))"
-    mkdir -p "$d"
-    n=$((1024 + (i * 1543) % 3072))
-    tail -c +$((off + 1)) "$FIX/b-stream" | head -c "$n" >"$d/file$i"
-    off=$((off + n))
-  done
+  gen small "$FIX/b-src"
   tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$FIX/b-src" -cf - app | gzip -1 -n >"$FIX/b.tar.gz"
   layout "$FIX/b" "$FIX/b.tar.gz"
-  rm -rf "$FIX/b-src" "$FIX/b-stream" "$FIX/b.tar.gz"
+  rm -rf "$FIX/b-src" "$FIX/b.tar.gz"
 fi
 
 # the servers: berth's and distribution, each on a free loopback port with its own storage

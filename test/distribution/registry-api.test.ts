@@ -567,3 +567,27 @@ test('serve stops cleanly on SIGTERM', async (t) => {
   assert.match(r.log(), /registry: stopped/);
   await assert.rejects(fetch(`${r.url}/v2/`));
 });
+
+test('concurrent pushes to one repository: every tag kept, one copy of each blob', async (t) => {
+  const r = await startRegistry(t);
+  const img = tinyImage('concurrent');
+  // the same blobs from six clients at once
+  await Promise.all(
+    Array.from({ length: 6 }, () =>
+      Promise.all([pushBlob(r.url, 'busy', img.layer), pushBlob(r.url, 'busy', img.config)]),
+    ),
+  );
+  const tags = Array.from({ length: 12 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+  await Promise.all(tags.map((tag) => pushManifest(r.url, 'busy', tag, img.manifest)));
+  const list = (await (await fetch(`${r.url}/v2/busy/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(list.tags, tags);
+  const blobs = await fs.readdir(path.join(r.root, 'blobs', 'sha256'));
+  assert.deepEqual(
+    blobs.sort(),
+    [img.layer, img.config, img.manifest].map((b) => b.digest.slice(7)).sort(),
+  );
+  const index = JSON.parse(
+    await fs.readFile(path.join(r.root, 'repositories', 'busy', '_layout', 'index.json'), 'utf8'),
+  ) as { manifests: unknown[] };
+  assert.equal(index.manifests.length, 12);
+});
