@@ -20,6 +20,7 @@ import { uploadIdPattern } from './routes.js';
 import { checkDigest, enoent, type RegistryStorage } from './storage.js';
 
 const WRITE_BATCH = 1 << 20;
+const maxRunningHashes = 256;
 
 interface UploadState {
   name: string;
@@ -47,6 +48,11 @@ export class Uploads {
       path.join(dir, 'state.json'),
       JSON.stringify({ name, startedAt: new Date().toISOString() } satisfies UploadState),
     );
+    // abandoned sessions must not pile up hashes: past a bound the oldest is dropped (its
+    // completion, if it ever comes, hashes the file instead)
+    if (this.hashes.size >= maxRunningHashes) {
+      this.hashes.delete(this.hashes.keys().next().value!);
+    }
     this.hashes.set(id, { hash: createHash('sha256'), offset: 0 });
     return id;
   }
