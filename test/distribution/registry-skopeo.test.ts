@@ -67,13 +67,32 @@ test('skopeo copy in and out, inspect, list-tags, delete; the storage is an OCI 
   const copyOut = path.join(dir, 'from-storage');
   await skopeoOk(['copy', `oci:${layout}:v2`, `oci:${copyOut}:x`]);
 
+  // umoci reads it too, and sees both tags
+  const umoci = await runCommand('umoci', ['ls', '--layout', layout]);
+  assert.equal(umoci.code, 0, umoci.stderr);
+  assert.deepEqual(umoci.stdout.trim().split('\n').sort(), ['v1', 'v2']);
+
+  // Docker schema 2: stored and served with its own media type
+  await skopeoOk([
+    'copy',
+    '--format',
+    'v2s2',
+    `oci:${src}:v1`,
+    `${ref}:docker`,
+    '--dest-tls-verify=false',
+  ]);
+  const v2s2 = JSON.parse(
+    await skopeoOk(['inspect', '--raw', '--tls-verify=false', `${ref}:docker`]),
+  ) as { mediaType: string };
+  assert.equal(v2s2.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+
   await skopeoOk(['delete', '--tls-verify=false', `${ref}:v1`]);
   const after = await skopeo(['inspect', '--tls-verify=false', `${ref}:v2`]);
   assert.notEqual(after.code, 0, 'delete by digest removed the manifest and every tag of it');
   const tagsAfter = JSON.parse(await skopeoOk(['list-tags', '--tls-verify=false', ref])) as {
     Tags: string[];
   };
-  assert.deepEqual(tagsAfter.Tags, []);
+  assert.deepEqual(tagsAfter.Tags, ['docker']);
   assert.match(r.log(), /PUT \/v2\/team\/hello\/manifests\/v1 201/);
 });
 
