@@ -19,7 +19,7 @@ export type RegistryErrorCode =
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
   | 'PAGINATION_NUMBER_INVALID'
-  | 'RANGE_INVALID';
+  | 'UNKNOWN';
 
 /** Default status and message of each code (as distribution's registry/api/errcode). */
 const codes: Readonly<Record<RegistryErrorCode, { status: number; message: string }>> = {
@@ -38,7 +38,7 @@ const codes: Readonly<Record<RegistryErrorCode, { status: number; message: strin
   UNSUPPORTED: { status: 405, message: 'The operation is unsupported.' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
-  RANGE_INVALID: { status: 416, message: 'invalid content range' },
+  UNKNOWN: { status: 500, message: 'unknown error' },
 };
 
 /** An error the registry answers with: a spec code, an HTTP status, a message and a detail. */

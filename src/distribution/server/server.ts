@@ -152,11 +152,7 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
         res.destroy();
       } else {
         log.write(`registry: internal error: ${(e as Error).stack ?? String(e)}\n`);
-        sendError(
-          req,
-          res,
-          new RegistryError('UNSUPPORTED', 'internal server error', undefined, 500),
-        );
+        sendError(req, res, new RegistryError('UNKNOWN', 'internal server error'));
       }
     }
   };
