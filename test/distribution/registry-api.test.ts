@@ -591,3 +591,27 @@ test('concurrent pushes to one repository: every tag kept, one copy of each blob
   ) as { manifests: unknown[] };
   assert.equal(index.manifests.length, 12);
 });
+
+test('registry gc: a HEAD (a pusher skipping a layer it sees) renews the grace period', async (t) => {
+  const r = await startRegistry(t);
+  const b = blobOf('about to be referenced', 'application/octet-stream');
+  await pushBlob(r.url, 'grace', b);
+  const gc = () =>
+    runCommand(berthBin, ['registry', 'gc', '--root', r.root, '--grace', '1s'], {
+      timeoutMs: 30_000,
+    });
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  assert.equal(
+    (await fetch(`${r.url}/v2/grace/blobs/${b.digest}`, { method: 'HEAD' })).status,
+    200,
+  );
+  const kept = await gc();
+  assert.match(kept.stdout, /0 blobs removed/, kept.stdout);
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const removed = await gc();
+  assert.match(removed.stdout, /1 blobs removed/, removed.stdout);
+  assert.equal(
+    (await fetch(`${r.url}/v2/grace/blobs/${b.digest}`, { method: 'HEAD' })).status,
+    404,
+  );
+});

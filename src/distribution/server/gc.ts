@@ -12,7 +12,8 @@
  * and every server operation that makes a blob visible or referenced (completing an upload, a
  * mount, a manifest PUT) holds it shared, so none interleaves with a sweep. A push is
  * layers first and manifest last, so a blob pushed moments ago is not yet referenced: blobs
- * whose inode changed (created or linked) within `graceMs` are never swept.
+ * whose inode changed (created, linked, or HEAD-checked by a pusher deciding to skip it)
+ * within `graceMs` are never swept.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';

@@ -149,7 +149,11 @@ export class Handlers {
   async getBlob({ req, res }: Request, route: Extract<Route, { kind: 'blob' }>, head: boolean) {
     const { name } = route;
     const digest = checkDigest(route.digest);
-    const size = await this.storage.linkedBlobSize(name, digest);
+    // A HEAD is how a pusher decides a layer need not be sent: it renews the blob's grace
+    // period, under the gc lock, so gc cannot take it between this answer and the manifest.
+    const size = head
+      ? await this.storage.withWriteLease(() => this.storage.touchLinkedBlob(name, digest))
+      : await this.storage.linkedBlobSize(name, digest);
     if (size === undefined) throw registryError('BLOB_UNKNOWN', undefined, { digest });
     const common = {
       'Docker-Content-Digest': digest,

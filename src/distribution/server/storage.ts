@@ -154,6 +154,18 @@ export class RegistryStorage {
     }
   }
 
+  /**
+   * The size of a blob the repository has, renewing its age for gc (its grace period starts
+   * again); undefined when the repository does not have it. Call inside a write lease.
+   */
+  async touchLinkedBlob(name: string, digest: string): Promise<number | undefined> {
+    const size = await this.linkedBlobSize(name, digest);
+    if (size === undefined) return undefined;
+    const now = new Date();
+    await fs.utimes(this.linkPath(name, digest), now, now).catch(() => undefined); // read-only fs
+    return size;
+  }
+
   /** The file to read a blob of the repository from (its link). */
   blobFile(name: string, digest: string): string {
     return this.linkPath(name, digest);
