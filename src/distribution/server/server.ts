@@ -171,6 +171,8 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
   // big blobs over slow links: no overall request deadline, only the socket idle timeout
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  // a client that sends nothing for this long (a stalled upload) loses its connection
+  server.setTimeout(10 * 60_000, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
