@@ -338,18 +338,13 @@ export class RegistryStorage {
   }
 }
 
-export const tagOf = (d: Descriptor): string | undefined => d.annotations?.[refNameAnnotation];
+const tagOf = (d: Descriptor): string | undefined => d.annotations?.[refNameAnnotation];
 
 function withoutTag(d: Descriptor): Descriptor {
   const { annotations, ...rest } = d;
   const others = { ...annotations };
   delete others[refNameAnnotation];
   return Object.keys(others).length > 0 ? { ...rest, annotations: others } : rest;
-}
-
-/** Removes a file, ignoring a missing one. */
-export async function removeFile(file: string): Promise<void> {
-  await fs.rm(file, { force: true });
 }
 
 export { enoent };
