@@ -615,3 +615,33 @@ test('registry gc: a HEAD (a pusher skipping a layer it sees) renews the grace p
     404,
   );
 });
+
+test('an upload survives a kill -9 of the server and resumes where it stopped', async (t) => {
+  const dir = path.join(await tempDir(t, 'berth-registry-'), 'root');
+  const first = await startRegistry(t, [], dir);
+  const data = Buffer.from('x'.repeat(5000) + 'y'.repeat(5000));
+  const post = await fetch(`${first.url}/v2/resume/blobs/uploads/`, { method: 'POST' });
+  const loc = post.headers.get('location')!;
+  const chunk1 = await fetch(`${first.url}${loc}`, {
+    method: 'PATCH',
+    body: new Uint8Array(data.subarray(0, 4000)),
+    headers: { 'Content-Range': '0-3999', 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(chunk1.status, 202);
+  await first.kill();
+  const second = await startRegistry(t, [], dir);
+  const status = await fetch(`${second.url}${loc}`);
+  assert.equal(status.status, 204);
+  assert.equal(status.headers.get('range'), '0-3999');
+  const done = await fetch(`${second.url}${loc}?digest=${sha(data)}`, {
+    method: 'PUT',
+    body: new Uint8Array(data.subarray(4000)),
+    headers: {
+      'Content-Range': `4000-${data.length - 1}`,
+      'Content-Type': 'application/octet-stream',
+    },
+  });
+  assert.equal(done.status, 201, await done.text());
+  const back = await fetch(`${second.url}/v2/resume/blobs/${sha(data)}`);
+  assert.deepEqual(Buffer.from(await back.arrayBuffer()), data);
+});

@@ -19,6 +19,8 @@ export interface Registry {
   log(): string;
   /** SIGTERM, then the exit code (SIGKILL after 5 s). */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash). */
+  kill(): Promise<void>;
 }
 
 /** Starts `berth registry serve --addr 127.0.0.1:0` on a private root; stopped when the test ends. */
@@ -64,7 +66,11 @@ export async function startRegistry(
       reject(new Error(`registry exited ${code}: ${err}`));
     });
   });
-  return { url, host: url.replace(/^https?:\/\//, ''), root: dir, log: () => err, stop };
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { url, host: url.replace(/^https?:\/\//, ''), root: dir, log: () => err, stop, kill };
 }
 
 /** A request with the path sent exactly as given (no normalisation of `..`). */
