@@ -52,7 +52,13 @@ export class HtpasswdAuth {
   constructor(private readonly users: Map<string, string>) {}
 
   static async load(file: string): Promise<HtpasswdAuth> {
-    return new HtpasswdAuth(parseHtpasswd(await fs.readFile(file, 'utf8')));
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      throw invalidArgument(`cannot read htpasswd file: ${(e as Error).message}`, e);
+    }
+    return new HtpasswdAuth(parseHtpasswd(text));
   }
 
   /** The authenticated user, or UNAUTHORIZED. */

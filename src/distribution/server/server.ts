@@ -162,8 +162,16 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
   if (opts.tlsCert || opts.tlsKey) {
     if (!opts.tlsCert || !opts.tlsKey)
       throw invalidArgument('--tls-cert and --tls-key go together');
-    const [cert, key] = await Promise.all([fs.readFile(opts.tlsCert), fs.readFile(opts.tlsKey)]);
-    server = https.createServer({ cert, key }, listener);
+    const read = (file: string) =>
+      fs.readFile(file).catch((e: Error) => {
+        throw invalidArgument(`cannot read TLS file: ${e.message}`, e);
+      });
+    const [cert, key] = await Promise.all([read(opts.tlsCert), read(opts.tlsKey)]);
+    try {
+      server = https.createServer({ cert, key }, listener);
+    } catch (e) {
+      throw invalidArgument(`invalid TLS certificate or key: ${(e as Error).message}`, e);
+    }
   } else {
     server = http.createServer(listener);
   }
