@@ -19,6 +19,7 @@ export type RegistryErrorCode =
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
   | 'PAGINATION_NUMBER_INVALID'
+  | 'UNAVAILABLE'
   | 'UNKNOWN';
 
 /** Default status and message of each code (as distribution's registry/api/errcode). */
@@ -38,6 +39,7 @@ const codes: Readonly<Record<RegistryErrorCode, { status: number; message: strin
   UNSUPPORTED: { status: 405, message: 'The operation is unsupported.' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
+  UNAVAILABLE: { status: 503, message: 'service unavailable' },
   UNKNOWN: { status: 500, message: 'unknown error' },
 };
 

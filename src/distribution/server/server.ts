@@ -8,7 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument, isBerthError } from '../../core/errors.js';
 import { challenge, HtpasswdAuth } from './auth.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
 import { Handlers, type Request } from './handlers.js';
@@ -145,6 +145,9 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
     } catch (e) {
       if (e instanceof RegistryError) {
         sendError(req, res, e);
+      } else if (isBerthError(e, 'Unavailable')) {
+        // a lock not had in time: gc has held the storage for too long
+        sendError(req, res, new RegistryError('UNAVAILABLE', e.message));
       } else if (
         (e as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' ||
         req.destroyed

@@ -41,6 +41,8 @@ import { byteSort } from './pagination.js';
 
 export const refNameAnnotation = 'org.opencontainers.image.ref.name';
 const layoutDirName = '_layout';
+/** How long a write waits for a running gc before answering 503 UNAVAILABLE. */
+const leaseWaitMs = 5 * 60_000;
 
 const enoent = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 const eexist = (e: unknown) => (e as NodeJS.ErrnoException).code === 'EEXIST';
@@ -78,7 +80,10 @@ export class RegistryStorage {
 
   /** Runs `fn` holding the writers' side of the gc lock: gc waits until it is done. */
   withWriteLease<T>(fn: () => Promise<T>): Promise<T> {
-    return withFileLock(path.join(this.locksDir, 'gc'), fn, { shared: true });
+    return withFileLock(path.join(this.locksDir, 'gc'), fn, {
+      shared: true,
+      timeoutMs: leaseWaitMs,
+    });
   }
 
   /** Runs `fn` with every writer excluded (garbage collection). */
