@@ -43,6 +43,8 @@ export const refNameAnnotation = 'org.opencontainers.image.ref.name';
 const layoutDirName = '_layout';
 /** How long a write waits for a running gc before answering 503 UNAVAILABLE. */
 const leaseWaitMs = 5 * 60_000;
+/** Manifest summaries kept in memory (a few hundred bytes each). */
+const maxCachedSummaries = 50_000;
 
 const enoent = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
 const eexist = (e: unknown) => (e as NodeJS.ErrnoException).code === 'EEXIST';
@@ -320,6 +322,7 @@ export class RegistryStorage {
     } catch {
       summary = null;
     }
+    if (this.summaries.size >= maxCachedSummaries) this.summaries.clear();
     this.summaries.set(digest, summary);
     return summary;
   }
