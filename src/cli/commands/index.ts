@@ -44,6 +44,7 @@ import {
   networkPrune,
   networkRemove,
 } from './network.js';
+import { registryGc, registryServe } from './registry.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
@@ -92,6 +93,8 @@ export const commands: Command[] = [
   networkList,
   networkPrune,
   networkRemove,
+  registryGc,
+  registryServe,
   systemCheck,
   systemReset,
   systemDf,
