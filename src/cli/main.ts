@@ -62,6 +62,7 @@ const groups: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
   network: 'Manage networks',
+  registry: 'Run an OCI distribution registry',
   system: 'Manage berth',
   volume: 'Manage volumes',
 };
