@@ -120,6 +120,14 @@ export function checkDockerfile(parsed: ParseResult, config: CheckConfig): Check
   const lower = words.filter((w) => isLower(w) && !isUpper(w)).length;
   const majority = upper >= lower ? 'uppercase' : 'lowercase';
   const matches = (w: string) => (majority === 'uppercase' ? isUpper(w) : isLower(w));
+  const secretName = (kind: 'ARG' | 'ENV', name: string, line: number) => {
+    if (looksSecret(name))
+      add(
+        'SecretsUsedInArgOrEnv',
+        `Do not use ARG or ENV instructions for sensitive data (${kind} "${name}")`,
+        line,
+      );
+  };
   const all = (list: Node[]) => list.flatMap((n) => (n.sub ? [n, n.sub] : [n]));
   for (const n of all(nodes))
     if (!matches(n.value))
@@ -242,24 +250,10 @@ export function checkDockerfile(parsed: ParseResult, config: CheckConfig): Check
           }
         }
         if (n.keyword === 'env')
-          for (let i = 0; i < n.args.length; i += 3)
-            if (looksSecret(n.args[i]!))
-              add(
-                'SecretsUsedInArgOrEnv',
-                `Do not use ARG or ENV instructions for sensitive data (ENV "${n.args[i]!}")`,
-                line,
-              );
+          for (let i = 0; i < n.args.length; i += 3) secretName('ENV', n.args[i]!, line);
         break;
       case 'arg':
-        for (const a of n.args) {
-          const name = a.split('=')[0]!;
-          if (looksSecret(name))
-            add(
-              'SecretsUsedInArgOrEnv',
-              `Do not use ARG or ENV instructions for sensitive data (ARG "${name}")`,
-              line,
-            );
-        }
+        for (const a of n.args) secretName('ARG', a.split('=')[0]!, line);
         break;
       case 'expose':
         for (const p of n.args)
