@@ -179,6 +179,22 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* lremovexattr(path, name): removes an attribute of path itself; a missing one is no error. */
+static napi_value js_lremovexattr(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  char *name = get_string(env, argv[1], "name");
+  if (name != NULL) {
+    if (lremovexattr(path, name) != 0 && errno != ENODATA)
+      throw_errno(env, errno, "lremovexattr", path);
+    free(name);
+  }
+  free(path);
+  return NULL;
+}
+
 /* lgetxattr(path, name): the attribute's value as a Buffer, or undefined when it is not set. */
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2], result = NULL;
@@ -486,7 +502,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"mknod", js_mknod},         {"lsetxattr", js_lsetxattr}, {"lgetxattr", js_lgetxattr},
       {"llistxattr", js_llistxattr}, {"flock", js_flock},         {"mount", js_mount},
-      {"umount2", js_umount2},     {"netnsCreate", js_netns_create}, {"readdirStats", js_readdir_stats},
+      {"umount2", js_umount2},     {"netnsCreate", js_netns_create}, {"readdirStats", js_readdir_stats}, {"lremovexattr", js_lremovexattr},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;

@@ -7,7 +7,10 @@
  * published as a snapshot on the image's chain, so the new image runs without unpacking.
  */
 import type { ByteStream } from '../archive/chunk-reader.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { applyLayer } from '../archive/extract.js';
+import { adoptUpperDir } from '../archive/overlay-format.js';
 import { writeLayer } from '../archive/layer-writer.js';
 import type { HeaderInput } from '../archive/tar-header.js';
 import { readTar } from '../archive/tar-reader.js';
@@ -66,6 +69,36 @@ async function* without(tar: ByteStream, dropped: Set<string>): AsyncGenerator<W
     if (!isDropped(`/${header.name.replace(/\/$/, '')}`))
       yield { header: header as HeaderInput, body };
   }
+}
+
+/**
+ * The changes of a container that has exited and is about to be removed (a build's RUN), as a
+ * new snapshot and layer blob: its upper directory, less what the runtime made, becomes the
+ * snapshot itself (renamed, not copied), so its files are not written a second time.
+ */
+async function adoptChanges(
+  d: FileDeps,
+  record: ContainerRecord,
+  parentDiffIds: Digest[],
+): Promise<DirLayer | undefined> {
+  const scan = await scanContainer(d, record.id);
+  for (const p of scan.runtimeOnly()) fs.rmSync(path.join(scan.upper, p), { recursive: true });
+  if (fs.readdirSync(scan.upper).length === 0) return undefined; // nothing changed: no layer
+  const pending = await d.stores.snapshots.prepare();
+  let size: number;
+  try {
+    size = adoptUpperDir(scan.upper);
+    fs.renameSync(scan.upper, pending.dir); // onto the empty directory prepare made
+  } catch (e) {
+    await pending.discard();
+    throw e;
+  }
+  return commitDirAsLayer(d.stores, pending, {
+    parent: record.chainId,
+    size,
+    sourceDateEpoch: sourceDateEpoch(),
+    chainId: (diffId) => chainIds([...parentDiffIds, diffId]).at(-1)!,
+  });
 }
 
 /** The container's changes as a new snapshot and layer blob; undefined when there are none. */
@@ -166,7 +199,8 @@ export async function commitContainer(
 /**
  * A build step's image from the container that ran it: the container's changes as one layer
  * (none when nothing changed) on its image, with the config and history entry the builder
- * gives. Stored as a build intermediate.
+ * gives. Stored as a build intermediate. The container must have exited and been cleaned up
+ * (its root file system unmounted): its upper directory is taken, so it can only be removed.
  */
 export async function imageFromRunContainer(
   d: FileDeps,
@@ -175,7 +209,7 @@ export async function imageFromRunContainer(
 ): Promise<StoredImage> {
   return withContentLease(d.stores, async () => {
     const parent = await parentImage(d, record);
-    const layer = await changesLayer(d, record, parent.config.rootfs.diff_ids);
+    const layer = await adoptChanges(d, record, parent.config.rootfs.diff_ids);
     const image: ImageConfig = {
       ...step.config,
       rootfs: {

@@ -140,6 +140,8 @@ export class ContainerService {
     id: string,
     streams: AttachStreams,
     stdin: boolean,
+    /** Clean up after the exit here (a build's RUN), never in the monitor's exit command. */
+    opts: { release?: boolean } = {},
   ): Promise<number | undefined> {
     const { record, state } = await this.view(id);
     if (state.status === 'running' || state.status === 'paused') {
@@ -148,7 +150,7 @@ export class ContainerService {
       return detached ? undefined : ((await this.waitExit(id))?.exitCode ?? 0);
     }
     const autoRemove = record.hostConfig.autoRemove;
-    if (!autoRemove && ['host', 'none'].includes(record.hostConfig.networkMode))
+    if (!autoRemove && !opts.release && ['host', 'none'].includes(record.hostConfig.networkMode))
       return this.startAttached(record.id, streams, stdin);
     const exitLock = path.join(this.stateDir(record.id), 'exit.lock');
     return withFileLock(exitLock, async () => {

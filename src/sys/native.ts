@@ -21,6 +21,7 @@ interface NativeAddon {
   mknod(path: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Uint8Array): void;
   lgetxattr(path: string, name: string): Buffer | undefined;
+  lremovexattr(path: string, name: string): void;
   llistxattr(path: string): string[];
   flock(fd: number, op: FlockOp, nonBlocking: boolean): boolean;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
@@ -86,6 +87,11 @@ export function lsetxattr(path: string, name: string, value: Uint8Array): void {
 /** Reads an extended attribute of `path` itself; undefined when the attribute is not set. */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   return load().lgetxattr(path, name);
+}
+
+/** Removes an extended attribute of `path` itself; one that is not set is no error. */
+export function lremovexattr(path: string, name: string): void {
+  load().lremovexattr(path, name);
 }
 
 /** Lists the extended attribute names of `path` itself (those the caller may see). */

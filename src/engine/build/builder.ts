@@ -599,6 +599,8 @@ export class Builder {
           record.id,
           { stdout: step.output, stderr: step.output, tty: false },
           false,
+          // unmounted before its upper directory becomes the layer; no exit command runs
+          { release: true },
         );
         if (code !== 0)
           throw invalidArgument(
