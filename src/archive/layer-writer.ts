@@ -6,7 +6,6 @@
  * Metadata calls are synchronous, like in extract.ts, for the same reason (many tiny calls).
  */
 
-const SMALL_FILE = 1 << 20;
 import fs, { createReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
 import { devMajor, devMinor } from './devices.js';
@@ -15,6 +14,9 @@ import { isOpaque, isWhiteout } from './overlay-format.js';
 import { contentXattrs } from './xattrs.js';
 import type { HeaderInput } from './tar-header.js';
 import { writeTar, type WriteEntry } from './tar-writer.js';
+
+/** Files up to this size are read whole (or taken from `written.bodies`); larger ones streamed. */
+export const SMALL_LAYER_FILE = 1 << 20;
 
 export interface LayerWriteOptions {
   /** Clamp every mtime to this (seconds since the epoch). */
@@ -82,7 +84,7 @@ async function* walk(root: string, opts: LayerWriteOptions): AsyncGenerator<Writ
         yield {
           header: { ...base, name: r, type: 'file', size: st.size, xattrs },
           body:
-            st.size <= SMALL_FILE
+            st.size <= SMALL_LAYER_FILE
               ? [opts.written?.bodies.get(r) ?? fs.readFileSync(p)]
               : createReadStream(p, { highWaterMark: 1 << 20 }),
         };

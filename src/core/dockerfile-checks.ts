@@ -75,6 +75,14 @@ export function parseCheckConfig(value: string | undefined): CheckConfig {
   return config;
 }
 
+/** A stage named for its platform (`AS build-amd64`) may pin it: BuildKit allows that. */
+const namesPlatform = (stage: string | undefined, platform: string) =>
+  stage !== undefined &&
+  platform
+    .split('/')
+    .slice(0, 2)
+    .some((part) => part !== '' && stage.toLowerCase().includes(part.toLowerCase()));
+
 const isUpper = (s: string) => s === s.toUpperCase();
 const isLower = (s: string) => s === s.toLowerCase();
 const varsIn = (word: string) =>
@@ -82,26 +90,14 @@ const varsIn = (word: string) =>
     (m) => m[1] ?? m[2]!,
   );
 
-/** Names BuildKit takes for secrets: a name part that is one of these words. */
-const SECRET_WORDS = new Set([
-  'apikey',
-  'auth',
-  'credential',
-  'credentials',
-  'key',
-  'password',
-  'pword',
-  'passwd',
-  'secret',
-  'token',
-]);
-const looksSecret = (name: string) => {
-  const parts = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/);
-  return !parts.includes('public') && parts.some((p) => SECRET_WORDS.has(p));
-};
+/**
+ * Names BuildKit takes for secrets: one of these words as the whole name or its first or last
+ * `_`-separated part (`GITHUB_TOKEN`, `api_key`, `AUTH`), unless a part says it is not one.
+ */
+const SECRET =
+  /(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)/i;
+const NOT_SECRET = /(?:_|^)(?:public|file|version)(?:_|$)/i;
+const looksSecret = (name: string) => SECRET.test(name) && !NOT_SECRET.test(name);
 
 /** The findings of every rule `config` does not skip, in line order. */
 export function checkDockerfile(parsed: ParseResult, config: CheckConfig): CheckFinding[] {
@@ -190,7 +186,7 @@ export function checkDockerfile(parsed: ParseResult, config: CheckConfig): Check
             `Setting platform to predefined ${platform} in FROM is redundant as this is the default behavior`,
             line,
           );
-        else if (!platform.includes('$'))
+        else if (!platform.includes('$') && !namesPlatform(name, platform))
           add(
             'FromPlatformFlagConstDisallowed',
             `FROM --platform flag should not use constant value "${platform}"`,
@@ -275,7 +271,7 @@ export function formatFindings(findings: CheckFinding[]): string[] {
   if (findings.length === 0) return [];
   const n = findings.length;
   return [
-    ` ${n} warning${n === 1 ? '' : 's'} found:`,
+    ` ${n} warning${n === 1 ? '' : 's'} found (use docker --debug to expand):`,
     ...findings.map((f) => ` - ${f.rule}: ${f.message} (line ${f.line})`),
   ];
 }

@@ -258,9 +258,12 @@ export function excludes(
 }
 
 /**
- * `excludes` for a walk from the top that asks about every entry of a directory: each directory's
- * per-pattern results are kept, so an entry is tried against the patterns once, not once more for
- * each of its parent directories (moby's MatchesUsingParentResults). Same answers as `excludes`.
+ * The builder's verdicts for a walk from the top, as BuildKit's context walker (fsutil) gives
+ * them: each directory's per-pattern results are kept and handed to its entries
+ * (MatchesUsingParentResults), so an entry is tried against the patterns once. The answers are
+ * those of `excludes` (MatchesOrParentMatches, the classic builder's) except where a `!` pattern
+ * names a parent directory of what an earlier pattern excludes: with `a/b` then `!a`, BuildKit
+ * (and this) leaves `a/b` out, the classic builder keeps it.
  */
 export function walkFilter(
   matcher: PatternMatcher,

@@ -73,6 +73,20 @@ describe('build checks', () => {
     ]);
   });
 
+  it("takes secrets and pinned platforms as BuildKit's linter does", () => {
+    const text = [
+      'FROM --platform=linux/amd64 busybox AS build-amd64', // named for its platform
+      'ARG dbPassword', // not _-separated: not a secret to BuildKit
+      'ARG SECRET_FILE', // a file name, not a secret
+      'ARG api_key',
+      'ENV AUTH=x',
+    ].join('\n');
+    assert.deepEqual(findings(text), [
+      '4 SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ARG "api_key")',
+      '5 SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "AUTH")',
+    ]);
+  });
+
   it('skips what # check= skips', () => {
     const text = 'FROM busybox as Builder\nCMD echo hi\n';
     assert.equal(findings(text).length, 3);
@@ -99,7 +113,7 @@ describe('build checks', () => {
   it('summarises findings as BuildKit does', () => {
     assert.deepEqual(formatFindings([]), []);
     assert.deepEqual(formatFindings([{ rule: 'R', message: 'm', line: 3 }]), [
-      ' 1 warning found:',
+      ' 1 warning found (use docker --debug to expand):',
       ' - R: m (line 3)',
     ]);
   });

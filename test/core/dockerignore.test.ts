@@ -224,6 +224,14 @@ describe('dockerignore: the seeds example', () => {
     assert.equal(excludes(m, 'data/important-data.json', false), 'keep');
   });
 
+  it("walks as BuildKit's context walker does where the classic builder differs", () => {
+    const m = new PatternMatcher(['a/b', '!a']);
+    assert.equal(excludes(m, 'a/b', false), 'keep'); // MatchesOrParentMatches
+    const walk = walkFilter(m);
+    assert.equal(walk('a', true), 'keep');
+    assert.equal(walk('a/b', false), 'exclude'); // MatchesUsingParentResults, as fsutil
+  });
+
   it('walks an excluded directory that a ! pattern may reach into', () => {
     const keepInside = new PatternMatcher(['data', '!data/important-data.json']);
     assert.equal(excludes(keepInside, 'data', true), 'exclude');

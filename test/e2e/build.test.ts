@@ -528,7 +528,7 @@ test('build checks: warnings after the build, # check=skip, and error=true faili
   assert.equal(warned.code, 0, warned.stderr);
   assert.match(
     warned.stdout,
-    /naming to chk done\n 3 warnings found:\n - FromAsCasing: 'as' and 'FROM' keywords' casing do not match \(line 1\)\n - StageNameCasing: Stage name 'Base' should be lowercase \(line 1\)\n - JSONArgsRecommended: .* \(line 2\)\n$/,
+    /naming to chk done\n 3 warnings found \(use docker --debug to expand\):\n - FromAsCasing: 'as' and 'FROM' keywords' casing do not match \(line 1\)\n - StageNameCasing: Stage name 'Base' should be lowercase \(line 1\)\n - JSONArgsRecommended: .* \(line 2\)\n$/,
   );
   await fs.writeFile(
     path.join(dir, 'Dockerfile'),
@@ -624,4 +624,25 @@ test('a step two stages share is made once, and a rebuild finds every step cache
     await b.ok(['run', '--rm', '--network', 'none', 'shared', 'cat', '/from-one', '/made', '/two']),
     'made\nmade\ntwo\n',
   );
+});
+
+test('COPY --from names only earlier stages (a later one is an image); same steps reached at once are made once', async (t) => {
+  const b = await berthWithContainers(t);
+  const dir = await context(t, {
+    Dockerfile: 'FROM scratch AS first\nCOPY --from=later /x /x\nFROM first AS later\nCOPY hello /x\n',
+    hello: 'hi\n',
+  });
+  const forward = await build(b, dir, '-t', 'fwd');
+  assert.equal(forward.code, 1, forward.stdout);
+  assert.match(forward.stderr, /Dockerfile:2: No such image: later/);
+  await fs.writeFile(
+    path.join(dir, 'Dockerfile'),
+    'FROM scratch AS one\nCOPY hello /h\nFROM scratch AS two\nCOPY hello /h\nFROM two\nCOPY --from=one /h /h2\n',
+  );
+  const r = await build(b, dir, '-t', 'same');
+  assert.equal(r.code, 0, r.stderr);
+  const ends = [...r.stdout.matchAll(/^#(\d+) \[[^\]]+\] COPY hello \/h$/gm)]
+    .map((m) => new RegExp(`^#${m[1]} (DONE|CACHED)`, 'm').exec(r.stdout)?.[1])
+    .sort();
+  assert.deepEqual(ends, ['CACHED', 'DONE'], r.stdout);
 });

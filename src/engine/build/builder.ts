@@ -272,6 +272,9 @@ export class Builder {
     escape: string,
   ) {
     const stage = stages[index]!;
+    // a step may read only the stages before its own (COPY --from, RUN --mount=from=), as the
+    // plan does: a later name is an image's
+    const earlier = stages.slice(0, index);
     const label = stage.name ?? `stage-${index}`;
     const from = expandWord(stage.from, globals, escape);
     const fromStep = this.progress.step(`[${label} 1/${stage.nodes.length + 1}] FROM ${from}`);
@@ -303,18 +306,22 @@ export class Builder {
     const triggers = state.config.config?.OnBuild ?? [];
     if (triggers.length > 0) {
       const nodes = parseDockerfile(triggers.join('\n')).ast.children;
-      for (const node of nodes) {
+      for (const [k, node] of nodes.entries()) {
+        const position = `${label}/onbuild/${k}`;
         try {
-          state = await this.runStep(
-            stages,
-            state,
-            node,
-            `[${label}] ONBUILD ${node.original.trim()}`,
-            escape,
-            globals,
+          const before = state;
+          state = await this.position.run(position, () =>
+            this.runStep(
+              earlier,
+              before,
+              node,
+              `[${label}] ONBUILD ${node.original.trim()}`,
+              escape,
+              globals,
+            ),
           );
         } catch (e) {
-          this.failFlights(this.position.getStore() ?? '', e);
+          this.failFlights(position, e);
           throw this.at(stage.line, e);
         }
       }
@@ -331,7 +338,7 @@ export class Builder {
       try {
         const before = state;
         state = await this.position.run(`${label}/${n}`, () =>
-          this.runStep(stages, before, node, title, escape, globals),
+          this.runStep(earlier, before, node, title, escape, globals),
         );
       } catch (e) {
         this.failFlights(`${label}/${n}`, e);
@@ -479,6 +486,13 @@ export class Builder {
       step.cached();
       return { hit: await this.imageState(made), step };
     }
+    // this stage owns the step from now on (set before any await: a stage that reaches the same
+    // step meanwhile waits for this one); a hit settles it at once, a miss when it is made
+    let resolve!: (id: Digest) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<Digest>((res, rej) => ((resolve = res), (reject = rej)));
+    promise.catch(() => undefined); // a failure is the owner's to report
+    this.flights.set(key, { position, promise, resolve, reject });
     const id = this.o.noCache ? undefined : await this.cache.get(key);
     // the images known when the build began (a hit's image existed then; images made by this
     // build are looked up afresh)
@@ -486,15 +500,13 @@ export class Builder {
     if (!id || (!this.images!.images[id] && !(await this.d.stores.images.read()).images[id])) {
       const step = this.pending.get(position);
       if (step) this.explainer.record(position, step.inputs, step.files?.());
-      let resolve!: (id: Digest) => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<Digest>((res, rej) => ((resolve = res), (reject = rej)));
-      this.flights.set(key, { position, promise, resolve, reject });
       const started = this.progress.step(title);
       if (this.o.explainCache && !this.o.noCache)
         await this.explainer.explainOnce(position, (l) => started.log(l));
       return { step: started };
     }
+    this.flights.delete(key);
+    resolve(id);
     const step = this.progress.step(title);
     step.cached();
     return { hit: await this.imageState(id, this.images), step };
@@ -511,7 +523,6 @@ export class Builder {
   private failFlights(position: string, e: unknown): void {
     for (const [key, f] of this.flights)
       if (f.position === position) {
-        f.promise.catch(() => undefined);
         f.reject(e);
         this.flights.delete(key);
       }
@@ -597,7 +608,7 @@ export class Builder {
       try {
         const code = await this.d.containers.runAttached(
           record.id,
-          { stdout: step.output, stderr: step.output, tty: false },
+          { stdout: step.stdout, stderr: step.stderr, tty: false },
           false,
           // unmounted before its upper directory becomes the layer; no exit command runs
           { release: true },
@@ -759,7 +770,7 @@ export class Builder {
       const files = selected
         ? () => {
             const out: Record<string, string> = {};
-            contentDigest(selected!.items, memo, out, selected!.src.root);
+            contentDigest(selected!.items, from ? undefined : memo, out, selected!.src.root);
             return out;
           }
         : undefined;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SMALL_LAYER_FILE } from '../../archive/layer-writer.js';
 import { MergedView } from '../../archive/merged-view.js';
 import { invalidArgument } from '../../core/errors.js';
 import { readdirStats, type FileStat } from '../../sys/native.js';
@@ -196,8 +197,6 @@ export interface Written {
   bodies: Map<string, Buffer>;
 }
 
-/** Files up to this size are read into memory, written by descriptor and kept for the tar. */
-const SMALL_FILE = 1 << 20;
 /** At most this much is kept for the tar; beyond it the layer writer reads files again. */
 const BODIES_LIMIT = 64 << 20;
 
@@ -238,6 +237,7 @@ export function writeCopy(
   for (const item of items) {
     const rel = path.posix.join(dest, item.rel);
     const target = path.join(layerDir, rel);
+    out.bodies.delete(rel); // an earlier source's body for this name is replaced
     const st = item.st ?? fs.lstatSync(item.host);
     if (links.length > 0) {
       // a directory on a symlink's name would be made (and chmod-ed) through it too
@@ -262,7 +262,7 @@ export function writeCopy(
       fs.lchownSync(target, opts.uid, opts.gid);
       links.push(rel);
     } else if (st.isFile()) {
-      if (st.size > SMALL_FILE) {
+      if (st.size > SMALL_LAYER_FILE) {
         replace(target, () => fs.copyFileSync(item.host, target, fs.constants.COPYFILE_EXCL));
         fs.lchownSync(target, opts.uid, opts.gid);
         fs.chmodSync(target, mode);
@@ -271,7 +271,7 @@ export function writeCopy(
         const body = fs.readFileSync(item.host);
         const fd = replace(target, () => fs.openSync(target, 'wx', 0o600));
         try {
-          fs.writeSync(fd, body);
+          fs.writeFileSync(fd, body); // all of it (a single write may be short)
           fs.fchownSync(fd, opts.uid, opts.gid);
           fs.fchmodSync(fd, mode); // after the owner: chown clears set-id bits
           fs.futimesSync(fd, st.atimeMs / 1000, st.mtimeMs / 1000);

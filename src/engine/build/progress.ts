@@ -1,14 +1,14 @@
 /**
  * How a build shows its steps. `plain` writes BuildKit's plain lines (`#5 [stage-1 3/6] RUN make`,
- * `#5 CACHED`, `#5 DONE 1.2s`) with RUN's output as it comes; `tty` redraws BuildKit's live view
- * in place (`[+] Building 2.1s (5/9)`, one line per step with its time, the last lines of a
- * running step's output under it), and prints a failed step's whole output at the end.
+ * `#5 0.312 make: Nothing to be done`, `#5 CACHED`, `#5 DONE 1.2s`); `tty` redraws BuildKit's
+ * live view in place (`[+] Building 2.1s (5/9)`, one line per step with its time, the last lines
+ * of a running step's output under it), and prints a failed step's whole output at the end.
  */
 import { Writable } from 'node:stream';
 
 export type ProgressMode = 'plain' | 'tty';
 
-/** One step's reporter: its number, its end, its messages and its process output. */
+/** One step's reporter: its number, its end, its messages and its processes' output. */
 export interface StepProgress {
   readonly n: number;
   cached(): void;
@@ -17,7 +17,8 @@ export interface StepProgress {
   /** A message about the step (an --explain-cache line). */
   log(line: string): void;
   /** Where the step's processes write (RUN's stdout and stderr). */
-  readonly output: Writable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
 }
 
 export interface BuildProgress {
@@ -32,6 +33,31 @@ export function buildProgress(mode: ProgressMode, out: Writable): BuildProgress 
   return mode === 'tty' ? new TtyProgress(out) : new PlainProgress(out);
 }
 
+/**
+ * A stream cut into lines for `line`; an unfinished last line is kept until more comes, or
+ * until `flush` (the step ended) or the stream's end.
+ */
+function lineWriter(line: (text: string) => void): Writable & { flush(): void } {
+  let partial = '';
+  const flush = () => {
+    if (partial) line(partial);
+    partial = '';
+  };
+  const w = new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) line(l.replace(/\r$/, ''));
+      cb();
+    },
+    final: (cb) => {
+      flush();
+      cb();
+    },
+  });
+  return Object.assign(w, { flush });
+}
+
 class PlainProgress implements BuildProgress {
   private count = 0;
 
@@ -41,14 +67,23 @@ class PlainProgress implements BuildProgress {
     const n = ++this.count;
     const say = (line: string) => this.out.write(`#${n} ${line}\n`);
     const started = Date.now();
+    const seconds = (digits: number) => ((Date.now() - started) / 1000).toFixed(digits);
     say(title);
+    // a process's lines as BuildKit prints them, `#5 0.312 hello` (seconds into the step), so
+    // the output of steps that run at once can be told apart
+    const stdout = lineWriter((l) => say(`${seconds(3)} ${l}`));
+    const stderr = lineWriter((l) => say(`${seconds(3)} ${l}`));
     return {
       n,
       cached: () => say('CACHED'),
-      done: (showTime) =>
-        say(showTime ? `DONE ${((Date.now() - started) / 1000).toFixed(1)}s` : 'DONE'),
+      done: (showTime) => {
+        stdout.flush();
+        stderr.flush();
+        say(showTime ? `DONE ${seconds(1)}s` : 'DONE');
+      },
       log: say,
-      output: this.out,
+      stdout,
+      stderr,
     };
   }
 
@@ -67,7 +102,8 @@ interface TtyStep {
   cached?: boolean;
   /** The step's output and messages, line by line (the last MAX_KEPT). */
   lines: string[];
-  partial: string;
+  /** Its processes' streams, whose unfinished lines show too. */
+  streams: { flush(): void }[];
 }
 
 const MAX_KEPT = 200;
@@ -92,13 +128,16 @@ class TtyProgress implements BuildProgress {
       title,
       started: Date.now(),
       lines: [],
-      partial: '',
+      streams: [],
     };
     this.steps.push(s);
     const keep = (line: string) => {
       s.lines.push(line);
       if (s.lines.length > MAX_KEPT) s.lines.shift();
     };
+    const stdout = lineWriter(keep);
+    const stderr = lineWriter(keep);
+    s.streams.push(stdout, stderr);
     return {
       n: s.n,
       cached: () => {
@@ -109,15 +148,8 @@ class TtyProgress implements BuildProgress {
         s.ended = Date.now();
       },
       log: keep,
-      output: new Writable({
-        write: (chunk: Buffer, _enc, cb) => {
-          const text = s.partial + chunk.toString('utf8');
-          const parts = text.split(/\r?\n/);
-          s.partial = parts.pop()!;
-          parts.forEach(keep);
-          cb();
-        },
-      }),
+      stdout,
+      stderr,
     };
   }
 
@@ -130,15 +162,10 @@ class TtyProgress implements BuildProgress {
     this.draw(true);
     const failedStep = failed ? this.steps.find((s) => s.ended === undefined) : undefined;
     if (failedStep) {
-      if (failedStep.partial) failedStep.lines.push(failedStep.partial);
+      for (const st of failedStep.streams) st.flush();
+      const { n, title, lines } = failedStep;
       this.out.write(
-        [
-          `------`,
-          ` > ${failedStep.title}:`,
-          ...failedStep.lines.map((l) => `#${failedStep.n} ${l}`),
-          '------',
-          '',
-        ].join('\n'),
+        ['------', ` > ${title}:`, ...lines.map((l) => `#${n} ${l}`), '------', ''].join('\n'),
       );
     }
     for (const l of this.notes) this.out.write(l + '\n');
@@ -163,10 +190,8 @@ class TtyProgress implements BuildProgress {
     for (const s of this.steps) {
       const title = ` => ${s.cached ? 'CACHED ' : ''}${s.title}`;
       lines.push(fit(title, this.seconds(s.started, s.ended)));
-      if (s.ended === undefined && !last) {
-        const tail = [...s.lines, ...(s.partial ? [s.partial] : [])].slice(-SHOWN_WHILE_RUNNING);
-        for (const l of tail) lines.push(fit(` => => # ${l}`));
-      }
+      if (s.ended === undefined && !last)
+        for (const l of s.lines.slice(-SHOWN_WHILE_RUNNING)) lines.push(fit(` => => # ${l}`));
     }
     // a frame taller than the terminal could not be drawn over: the header and the newest lines
     const rows = this.out.rows;
