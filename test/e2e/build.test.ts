@@ -629,7 +629,8 @@ test('a step two stages share is made once, and a rebuild finds every step cache
 test('COPY --from names only earlier stages (a later one is an image); same steps reached at once are made once', async (t) => {
   const b = await berthWithContainers(t);
   const dir = await context(t, {
-    Dockerfile: 'FROM scratch AS first\nCOPY --from=later /x /x\nFROM first AS later\nCOPY hello /x\n',
+    Dockerfile:
+      'FROM scratch AS first\nCOPY --from=later /x /x\nFROM first AS later\nCOPY hello /x\n',
     hello: 'hi\n',
   });
   const forward = await build(b, dir, '-t', 'fwd');
