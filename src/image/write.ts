@@ -66,6 +66,7 @@ export async function storeImage(s: Stores, img: NewImage): Promise<StoredImage>
       size,
       created: img.config.created ?? now,
       added: prev?.added ?? now,
+      ...(prev?.registryBlobs ? { registryBlobs: prev.registryBlobs } : {}),
       ...(img.config.config?.Labels ? { labels: img.config.config.Labels } : {}),
       // an image stays a build intermediate only until something else stores it
       ...(img.intermediate && (prev === undefined || prev.intermediate)

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import type { Command, Context } from '../command.js';
 import { ExitError as RunExit } from '../exit-error.js';
 import { createFlags, createRequest } from './container-flags.js';
+import { progressPrinter } from '../pull-progress.js';
 
 function detachKeys(spec: string | undefined): Buffer | undefined {
   if (!spec) return undefined;
@@ -81,7 +82,9 @@ export const containerCreate: Command = {
   ),
   async run(ctx) {
     const engine = await ctx.engine();
-    const record = await engine.createContainer(createRequest(ctx.flags, ctx.args));
+    const record = await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+      pullProgress: progressPrinter(ctx.stderr, false),
+    });
     ctx.out(record.id);
   },
 };
@@ -106,7 +109,11 @@ export const containerRun: Command = {
     let id: string | undefined;
     let code: number | undefined;
     try {
-      id = (await engine.createContainer(createRequest(ctx.flags, ctx.args))).id;
+      id = (
+        await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+          pullProgress: progressPrinter(ctx.stderr, false),
+        })
+      ).id;
       if (detach) {
         await engine.containers.start(id, { stdin: false });
         ctx.out(id);

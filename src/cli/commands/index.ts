@@ -44,6 +44,13 @@ import {
   networkPrune,
   networkRemove,
 } from './network.js';
+import {
+  imagePull,
+  imagePush,
+  loginCommand,
+  logoutCommand,
+  manifestInspect,
+} from './registry-client.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
@@ -81,9 +88,14 @@ export const commands: Command[] = [
   imageInspect,
   imageLoad,
   imagePrune,
+  imagePull,
+  imagePush,
   imageRemove,
   imageSave,
   imageTag,
+  loginCommand,
+  logoutCommand,
+  manifestInspect,
   containerPort,
   networkConnect,
   networkCreate,

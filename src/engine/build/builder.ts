@@ -76,6 +76,8 @@ export interface BuildOptions {
 export interface BuildDeps extends FileDeps {
   createContainer(req: CreateRequest): Promise<ContainerRecord>;
   cacheFile: string;
+  /** Pull a base image that is not here (false when `ref` is not something to pull). */
+  pullImage?(ref: string, out: Writable): Promise<boolean>;
 }
 
 /** The state of a stage between steps: its image and what the next steps need. */
@@ -170,8 +172,9 @@ export class Builder {
   }
 
   private async imageState(ref: string): Promise<StageState> {
-    const db = await this.d.stores.images.read();
-    const found = findImage(db, ref);
+    let found = findImage(await this.d.stores.images.read(), ref);
+    if (!found && (await this.d.pullImage?.(ref, this.out)))
+      found = findImage(await this.d.stores.images.read(), ref);
     if (!found) throw noSuchImage(ref);
     const image = found.record;
     const config = parseOciDocument<ImageConfig>(
