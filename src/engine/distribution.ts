@@ -168,7 +168,7 @@ export class Distribution {
     });
     try {
       const res = await client.send({ method: 'GET', url: '/v2/' });
-      await res.body.dump();
+      if (res.status === 200 || res.status === 401) await res.body.dump();
       if (res.status === 401)
         throw new RegistryError(
           'FailedPrecondition',

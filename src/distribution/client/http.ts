@@ -331,7 +331,7 @@ export class RegistryClient {
    * docker's form `code words: message`.
    */
   async fail(res: Response, method: string): Promise<RegistryError> {
-    const text = await res.body.text().catch(() => '');
+    const text = res.body.destroyed ? '' : await res.body.text().catch(() => '');
     let codes: string[] = [];
     let detail = '';
     try {

@@ -39,7 +39,7 @@ export interface PullResult {
 
 /** A registry error of a pull in docker's words (distribution/pull_v2.go, translatePullError). */
 export function translatePullError(e: unknown, ref: Reference): unknown {
-  if (!(e instanceof RegistryError)) return e;
+  if (!(e instanceof RegistryError) || e.message.endsWith('no basic auth credentials')) return e;
   const code = e.codes[0];
   if (code === 'MANIFEST_UNKNOWN')
     return notFound(`manifest for ${familiarString(ref)} not found: ${e.detail}`);
@@ -85,12 +85,12 @@ export async function pullImage(
   const client = await openClient(d, ref, 'pull');
   const name = referenceString(ref);
   try {
-    say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
     const { top, manifest } = await resolveManifest(client, ref, opts.platform).catch(
       (e: unknown) => {
         throw translatePullError(e, ref);
       },
     );
+    say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
     const doc = manifest.classified.doc as Extract<
       typeof manifest.classified,
       { kind: 'manifest' }

@@ -56,10 +56,9 @@ async function compressLayer(content: ContentStore, layer: Descriptor): Promise<
 
 async function blobExists(client: RegistryClient, repo: string, digest: Digest): Promise<boolean> {
   const res = await client.send({ method: 'HEAD', url: `/v2/${repo}/blobs/${digest}` });
+  if (res.status !== 200 && res.status !== 404) throw await client.fail(res, 'HEAD');
   await res.body.dump();
-  if (res.status === 200) return true;
-  if (res.status === 404) return false;
-  throw await client.fail(res, 'HEAD');
+  return res.status === 200;
 }
 
 /** Try a cross-repository mount; true when the registry mounted the blob. */
@@ -72,6 +71,7 @@ async function mountBlob(
   client.addScope(`repository:${from}:pull`);
   const q = new URLSearchParams({ mount: digest, from });
   const res = await client.send({ method: 'POST', url: `/v2/${repo}/blobs/uploads/?${q}` });
+  if (res.status !== 201 && res.status !== 202) throw await client.fail(res, 'POST');
   await res.body.dump();
   if (res.status === 201) return true;
   if (res.status === 202 && res.headers['location']) {
@@ -100,8 +100,8 @@ async function uploadOnce(
   onProgress: (current: number) => void,
 ): Promise<void> {
   const start = await client.send({ method: 'POST', url: `/v2/${repo}/blobs/uploads/` });
-  await start.body.dump();
   if (start.status !== 202 || !start.headers['location']) throw await client.fail(start, 'POST');
+  await start.body.dump();
   let location = new URL(start.headers['location'], start.url);
   const minChunk = Number(start.headers['oci-chunk-min-length'] ?? 0) || 0;
   const file = content.blobPath(blob.digest);
@@ -129,8 +129,8 @@ async function uploadOnce(
         body: () => streamOf(offset, end),
         retry: false,
       });
-      await res.body.dump();
       if (res.status !== 202) throw await client.fail(res, 'PATCH');
+      await res.body.dump();
       if (res.headers['location']) location = new URL(res.headers['location'], res.url);
     }
     const done = await client.send({
@@ -139,8 +139,8 @@ async function uploadOnce(
       headers: { 'content-length': '0' },
       retry: false,
     });
-    await done.body.dump();
     if (done.status !== 201) throw await client.fail(done, 'PUT');
+    await done.body.dump();
     return;
   }
   const res = await client.send({
@@ -150,8 +150,8 @@ async function uploadOnce(
     body: () => streamOf(0, blob.size),
     retry: false,
   });
-  await res.body.dump();
   if (res.status !== 201) throw await client.fail(res, 'PUT');
+  await res.body.dump();
 }
 
 async function upload(
@@ -257,8 +257,8 @@ export async function pushImage(d: ClientDeps, ref: Reference): Promise<PushResu
         headers: { 'content-type': mediaType },
         body: () => bytes,
       });
-      await res.body.dump();
       if (res.status !== 201 && res.status !== 200) throw await client.fail(res, 'PUT');
+      await res.body.dump();
       const digest = sha256Digest(bytes);
       const announced = res.headers['docker-content-digest'];
       if (announced && announced.startsWith('sha256:') && announced !== digest)

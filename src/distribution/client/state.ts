@@ -45,7 +45,9 @@ export class DistributionState {
   }
 
   async compressedOf(layer: Digest): Promise<Descriptor | undefined> {
-    return (await this.read()).compressed[layer];
+    const c = (await this.read()).compressed[layer];
+    // always the same key order: the manifest's bytes (its digest) must not depend on it
+    return c && { mediaType: c.mediaType, digest: c.digest, size: c.size };
   }
 
   async setCompressed(layer: Digest, blob: Descriptor): Promise<void> {

@@ -1,0 +1,190 @@
+/**
+ * A CNCF distribution registry (`docker-registry`) on 127.0.0.1 for a test, stopped when the
+ * test ends; and a loopback HTTP proxy in front of one that counts bytes, records Range
+ * headers and can cut a transfer short.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { tempDir } from '../helpers.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`registry on port ${port} did not start`);
+}
+
+export interface Registry {
+  port: number;
+  host: string;
+  storage: string;
+  dir: string;
+}
+
+export interface RegistryOptions {
+  /** Lines of an htpasswd file (bcrypt). */
+  htpasswd?: string;
+  tls?: { cert: string; key: string };
+  /** distribution's `auth.token` section. */
+  token?: { realm: string; service: string; issuer: string; rootcertbundle: string };
+}
+
+export async function startRegistry(t: TestContext, opts: RegistryOptions = {}): Promise<Registry> {
+  const dir = await tempDir(t, 'berth-registry-');
+  const storage = path.join(dir, 'data');
+  const port = await freePort();
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storage}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    `  secret: berth-test`,
+  ];
+  if (opts.tls)
+    lines.push('  tls:', `    certificate: ${opts.tls.cert}`, `    key: ${opts.tls.key}`);
+  if (opts.htpasswd) {
+    const file = path.join(dir, 'htpasswd');
+    await fs.writeFile(file, opts.htpasswd);
+    lines.push('auth:', '  htpasswd:', '    realm: berth-test', `    path: ${file}`);
+  }
+  if (opts.token) {
+    lines.push('auth:', '  token:');
+    for (const [k, v] of Object.entries(opts.token)) lines.push(`    ${k}: ${v}`);
+  }
+  const config = path.join(dir, 'config.yml');
+  await fs.writeFile(config, lines.join('\n') + '\n');
+  const child = spawn('/usr/bin/docker-registry', ['serve', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${stderr}`);
+  }
+  return { port, host: `127.0.0.1:${port}`, storage, dir };
+}
+
+/** The file of a blob in distribution's storage. */
+export function registryBlobFile(r: Registry, digest: string): string {
+  const hex = digest.replace(/^sha256:/, '');
+  return path.join(r.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+}
+
+export interface Proxy {
+  port: number;
+  host: string;
+  /** Cut responses to blob GETs after this many bytes in total, then refuse everything. */
+  cutAfter?: number;
+  /** Blob response bytes forwarded (all blob GETs). */
+  blobBytes: number;
+  /** Range headers of blob GETs, in order. */
+  ranges: string[];
+  blobGets: number;
+  /** Forget the counts and pass everything through again. */
+  reset(): void;
+}
+
+/** An HTTP proxy on 127.0.0.1 in front of `target` (host:port), closed when the test ends. */
+export async function startProxy(t: TestContext, target: number): Promise<Proxy> {
+  const state: Proxy = {
+    port: 0,
+    host: '',
+    blobBytes: 0,
+    ranges: [],
+    blobGets: 0,
+    reset() {
+      broken = false;
+      state.cutAfter = undefined;
+      state.blobBytes = 0;
+      state.ranges = [];
+      state.blobGets = 0;
+    },
+  };
+  let broken = false;
+  const server = http.createServer((req, res) => {
+    const isBlobGet = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+    if (broken) {
+      req.socket.destroy();
+      return;
+    }
+    if (isBlobGet) {
+      state.blobGets++;
+      state.ranges.push(String(req.headers['range'] ?? ''));
+    }
+    const up = http.request(
+      { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.on('data', (c: Buffer) => {
+          if (isBlobGet) {
+            if (state.cutAfter !== undefined && state.blobBytes + c.length > state.cutAfter) {
+              const room = state.cutAfter - state.blobBytes;
+              if (room > 0) res.write(c.subarray(0, room));
+              state.blobBytes += Math.max(0, room);
+              broken = true;
+              upRes.destroy();
+              setImmediate(() => res.socket?.destroy());
+              return;
+            }
+            state.blobBytes += c.length;
+          }
+          res.write(c);
+        });
+        upRes.on('end', () => res.end());
+      },
+    );
+    up.on('error', () => res.socket?.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as net.AddressInfo).port;
+  state.host = `127.0.0.1:${state.port}`;
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return state;
+}

@@ -1,0 +1,425 @@
+/**
+ * The registry client against CNCF distribution (`docker-registry`, started per test on
+ * 127.0.0.1): push and pull back, by tag and by digest, multi-arch indexes, resumed downloads,
+ * tampering, htpasswd and token auth with login/logout and a credential helper, TLS with a
+ * custom CA, auto-pull by run/build, and the error lines of bad input.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import bcrypt from 'bcryptjs';
+import { berthFor, berthWithContainers, craftTar, runCommand, tempDir } from '../helpers.js';
+import {
+  freePort,
+  registryBlobFile,
+  startProxy,
+  startRegistry,
+  type Registry,
+} from '../distribution/registry-peer.js';
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const lines = (s: string) => s.split('\n').filter((l) => l !== '');
+
+/** A berth with its own state root and docker config directory. */
+async function client(t: TestContext, env: NodeJS.ProcessEnv = {}) {
+  const dockerConfig = await tempDir(t, 'berth-dockercfg-');
+  const b = await berthFor(t);
+  const e = {
+    DOCKER_CONFIG: dockerConfig,
+    BERTH_CERTS_DIR: path.join(dockerConfig, 'certs.d'),
+    ...env,
+  };
+  const berth = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    b.berth(args, { ...o, env: { ...e, ...o.env } });
+  const ok = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    b.ok(args, { ...o, env: { ...e, ...o.env } });
+  return { ...b, berth, ok, dockerConfig, env: e };
+}
+
+async function blobsIn(root: string): Promise<string[]> {
+  return (await fs.readdir(path.join(root, 'content/blobs/sha256')).catch(() => [])).sort();
+}
+
+test('push busybox, remove it, pull it back: same image ID, RepoDigests, by digest, up to date, second push reuses', async (t) => {
+  const reg = await startRegistry(t);
+  const proxy = await startProxy(t, reg.port);
+  const c = await client(t);
+  const id = (await c.ok(['image', 'builtin', 'busybox'])).trim();
+  const name = `${proxy.host}/team/busybox:1`;
+  await c.ok(['tag', 'busybox', name]);
+  const push = await c.ok(['push', name]);
+  assert.match(push, new RegExp(`^The push refers to repository \\[${proxy.host}/team/busybox\\]`));
+  assert.match(push, /^[0-9a-f]{12}: Pushed$/m);
+  const m = /^1: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/m.exec(push);
+  assert.ok(m, push);
+  const digest = m[1]!;
+  // the pushed layer is gzip: the registry's manifest says so, and diff_ids are unchanged
+  const manifest = JSON.parse(await c.ok(['manifest', 'inspect', name]));
+  assert.equal(manifest.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  assert.equal(manifest.config.digest, id);
+  // a second push: nothing recompressed or uploaded, same digest
+  const again = await c.ok(['push', name]);
+  assert.match(again, /: Layer already exists$/m);
+  assert.ok(again.includes(`1: digest: ${digest} `), again);
+  const [inspected] = JSON.parse(await c.ok(['image', 'inspect', name]));
+  assert.deepEqual(inspected.RepoDigests, [`${proxy.host}/team/busybox@${digest}`]);
+
+  await c.ok(['rmi', 'busybox', name]);
+  assert.deepEqual(await blobsIn(c.root), []);
+  const pull = await c.berth(['pull', name]);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.match(pull.stdout, /^1: Pulling from team\/busybox$/m);
+  assert.match(pull.stdout, /: Pull complete$/m);
+  assert.match(pull.stdout, new RegExp(`^Digest: ${digest}$`, 'm'));
+  assert.match(
+    pull.stdout,
+    new RegExp(`^Status: Downloaded newer image for ${proxy.host}/team/busybox:1$`, 'm'),
+  );
+  assert.equal(lines(pull.stdout).at(-1), name);
+  const [after] = JSON.parse(await c.ok(['image', 'inspect', name]));
+  assert.equal(after.Id, id);
+  assert.deepEqual(after.RepoDigests, [`${proxy.host}/team/busybox@${digest}`]);
+  assert.equal((await c.ok(['run', '--help'])).length > 0, true);
+
+  // already here: no blob is transferred
+  proxy.reset();
+  const same = await c.ok(['pull', name]);
+  assert.match(same, /Status: Image is up to date for/);
+  assert.equal(proxy.blobGets, 0);
+  assert.equal(proxy.blobBytes, 0);
+
+  // by digest, on a fresh store; then -q prints only the name
+  const d = await client(t);
+  const byDigest = `${proxy.host}/team/busybox@${digest}`;
+  assert.equal(await d.ok(['pull', '-q', byDigest]), `${byDigest}\n`);
+  assert.equal((await d.ok(['image', 'inspect', '-f', '{{.Id}}', byDigest])).trim(), id);
+  assert.match(await d.ok(['system', 'check']), /the store is clean/);
+  // a pulled (gzip) image pushed elsewhere keeps its manifest, hence its digest; the layer is
+  // mounted from the repository it came from
+  await d.ok(['tag', byDigest, `${proxy.host}/other/copy:2`]);
+  const copy = await d.ok(['push', `${proxy.host}/other/copy:2`]);
+  assert.match(copy, /: Mounted from team\/busybox$/m);
+  assert.ok(copy.includes(`2: digest: ${digest} `), copy);
+});
+
+/** Upload a blob by POST + PUT (what a peer pushing an index would do). */
+async function putBlob(reg: Registry, repo: string, data: Buffer): Promise<string> {
+  const digest = sha(data);
+  const start = await fetch(`http://${reg.host}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  assert.equal(start.status, 202);
+  const loc = new URL(start.headers.get('location')!, `http://${reg.host}`);
+  loc.searchParams.set('digest', digest);
+  const put = await fetch(loc, { method: 'PUT', body: new Uint8Array(data) });
+  assert.equal(put.status, 201, await put.text());
+  return digest;
+}
+
+async function putManifest(
+  reg: Registry,
+  repo: string,
+  ref: string,
+  doc: object,
+  mediaType: string,
+) {
+  const body = Buffer.from(JSON.stringify(doc));
+  const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    headers: { 'content-type': mediaType },
+    body: new Uint8Array(body),
+  });
+  assert.equal(res.status, 201, await res.text());
+  return { digest: sha(body), size: body.length };
+}
+
+test('a multi-arch index: the host platform by default, --platform picks another', async (t) => {
+  const reg = await startRegistry(t);
+  const repo = 'multi/app';
+  const images: Record<string, { digest: string; size: number; config: string }> = {};
+  for (const arch of ['amd64', 'arm64']) {
+    const tar = craftTar([{ name: 'arch.txt', data: `${arch}\n` }]);
+    const gz = gzipSync(tar);
+    const layer = await putBlob(reg, repo, gz);
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: arch,
+        os: 'linux',
+        config: { Cmd: ['cat', '/arch.txt'] },
+        rootfs: { type: 'layers', diff_ids: [sha(tar)] },
+      }),
+    );
+    const configDigest = await putBlob(reg, repo, config);
+    const m = await putManifest(
+      reg,
+      repo,
+      `${arch}-only`,
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: configDigest,
+          size: config.length,
+        },
+        layers: [
+          {
+            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+            digest: layer,
+            size: gz.length,
+          },
+        ],
+      },
+      'application/vnd.oci.image.manifest.v1+json',
+    );
+    images[arch] = { ...m, config: configDigest };
+  }
+  const index = await putManifest(
+    reg,
+    repo,
+    'v1',
+    {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: ['arm64', 'amd64'].map((arch) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: images[arch]!.digest,
+        size: images[arch]!.size,
+        platform: {
+          architecture: arch,
+          os: 'linux',
+          ...(arch === 'arm64' ? { variant: 'v8' } : {}),
+        },
+      })),
+    },
+    'application/vnd.oci.image.index.v1+json',
+  );
+  const c = await client(t);
+  const name = `${reg.host}/${repo}:v1`;
+  const listed = JSON.parse(await c.ok(['manifest', 'inspect', name]));
+  assert.equal(listed.manifests.length, 2);
+  const verbose = JSON.parse(await c.ok(['manifest', 'inspect', '--verbose', name]));
+  assert.deepEqual(
+    verbose.map(
+      (e: { Descriptor: { platform: { architecture: string } } }) =>
+        e.Descriptor.platform.architecture,
+    ),
+    ['arm64', 'amd64'],
+  );
+  await c.ok(['pull', name]);
+  const host = process.arch === 'arm64' ? 'arm64' : 'amd64';
+  assert.equal(
+    (await c.ok(['image', 'inspect', '-f', '{{.Id}}', name])).trim(),
+    images[host]!.config,
+  );
+  const other = host === 'amd64' ? 'arm64' : 'amd64';
+  const p = await c.ok([
+    'pull',
+    '--platform',
+    `linux/${other}`,
+    `${reg.host}/${repo}@${index.digest}`,
+  ]);
+  assert.match(p, /Pull complete/);
+  // both platforms' images carry the index's repo digest: look the other one up by ID
+  const [img] = JSON.parse(await c.ok(['image', 'inspect', images[other]!.config]));
+  assert.equal(img.Id, images[other]!.config);
+  assert.equal(img.Architecture, other);
+  assert.ok(img.RepoDigests.includes(`${reg.host}/${repo}@${index.digest}`));
+  const none = await c.berth(['pull', '--platform', 'linux/s390x', name]);
+  assert.equal(none.code, 1);
+  assert.deepEqual(lines(none.stderr), [
+    'Error: no matching manifest for linux/s390x in the manifest list entries',
+  ]);
+});
+
+test('an interrupted pull resumes with a Range request; a tampered blob is rejected and nothing is stored', async (t) => {
+  const reg = await startRegistry(t);
+  const proxy = await startProxy(t, reg.port);
+  const c = await client(t, { BERTH_PUSH_CHUNK_SIZE: String(1 << 20) });
+  const dir = await tempDir(t);
+  const big = randomBytes(6 << 20);
+  const tarFile = path.join(dir, 'big.tar');
+  await fs.writeFile(tarFile, craftTar([{ name: 'big.bin', data: big }]));
+  const name = `${proxy.host}/big/data:1`;
+  await c.ok(['import', tarFile, name]);
+  // 6 MiB in 1 MiB PATCH chunks
+  const push = await c.ok(['push', name]);
+  assert.match(push, /: Pushed$/m);
+  const manifest = JSON.parse(await c.ok(['manifest', 'inspect', name]));
+  const layer = manifest.layers[0];
+  await c.ok(['rmi', name]);
+
+  proxy.reset();
+  proxy.cutAfter = 2 << 20;
+  const cut = await c.berth(['pull', name]);
+  assert.equal(cut.code, 1);
+  assert.equal(lines(cut.stderr).length, 1, cut.stderr);
+  assert.match(
+    cut.stderr,
+    /^Error: Get "http:\/\/127\.0\.0\.1:\d+\/v2\/big\/data\/blobs\/sha256:[0-9a-f]{64}": /,
+  );
+  assert.equal((await c.berth(['image', 'inspect', name])).code, 1);
+  const partials = (await fs.readdir(path.join(c.root, 'content/ingest'))).filter((n) =>
+    n.includes('-pull-'),
+  );
+  assert.equal(partials.length, 1);
+  const kept = (await fs.stat(path.join(c.root, 'content/ingest', partials[0]!))).size;
+  assert.ok(kept > 0 && kept <= 2 << 20, `kept ${kept}`);
+
+  proxy.reset();
+  const resumed = await c.berth(['pull', name]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(proxy.ranges.includes(`bytes=${kept}-`), JSON.stringify(proxy.ranges));
+  assert.ok(proxy.blobBytes < layer.size, `${proxy.blobBytes} of ${layer.size} re-downloaded`);
+  assert.equal(proxy.blobBytes, layer.size - kept + manifest.config.size);
+  assert.match(await c.ok(['system', 'check']), /the store is clean/);
+
+  // tampering: one byte of the layer changed in the registry's storage
+  await c.ok(['rmi', name]);
+  const file = registryBlobFile(reg, layer.digest);
+  const data = await fs.readFile(file);
+  data[data.length >> 1]! ^= 0xff;
+  await fs.writeFile(file, data);
+  const before = await blobsIn(c.root);
+  const bad = await c.berth(['pull', name]);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(lines(bad.stderr), [
+    `Error: filesystem layer verification failed for digest ${layer.digest} (the content hashes to ${sha(data)})`,
+  ]);
+  assert.deepEqual(await blobsIn(c.root), before);
+  assert.deepEqual(
+    (await fs.readdir(path.join(c.root, 'content/ingest'))).filter((n) => n.includes('-pull-')),
+    [],
+  );
+  assert.equal((await c.berth(['image', 'inspect', name])).code, 1);
+});
+
+test('htpasswd: push needs login; wrong password fails; login/logout keep config.json as docker does; a credential helper', async (t) => {
+  const hash = bcrypt.hashSync('s3cret', 10);
+  const reg = await startRegistry(t, { htpasswd: `alice:${hash}\n` });
+  const c = await client(t);
+  await c.ok(['image', 'builtin', 'busybox']);
+  const name = `${reg.host}/private/busybox:1`;
+  await c.ok(['tag', 'busybox', name]);
+  const anon = await c.berth(['push', name]);
+  assert.equal(anon.code, 1);
+  assert.equal(lines(anon.stderr).length, 1, anon.stderr);
+  assert.match(
+    anon.stderr,
+    new RegExp(
+      `^Error: Head "http://${reg.host}/v2/private/busybox/blobs/sha256:[0-9a-f]{64}": no basic auth credentials$`,
+      'm',
+    ),
+  );
+
+  const wrong = await c.berth(['login', '-u', 'alice', '-p', 'nope', reg.host]);
+  assert.equal(wrong.code, 1);
+  assert.match(
+    wrong.stderr,
+    new RegExp(
+      `^Error: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized$`,
+      'm',
+    ),
+  );
+  assert.ok(!wrong.stderr.includes('nope'));
+  await assert.rejects(fs.stat(path.join(c.dockerConfig, 'config.json')));
+
+  const login = await c.berth(['login', '-u', 'alice', '--password-stdin', reg.host], {
+    input: 's3cret\n',
+  });
+  assert.equal(login.code, 0, login.stderr);
+  assert.equal(login.stdout, 'Login Succeeded\n');
+  const cfg = JSON.parse(await fs.readFile(path.join(c.dockerConfig, 'config.json'), 'utf8'));
+  assert.equal(cfg.auths[reg.host].auth, Buffer.from('alice:s3cret').toString('base64'));
+  const push = await c.berth(['push', name]);
+  assert.equal(push.code, 0, push.stderr);
+  await c.ok(['rmi', name]);
+  assert.match(await c.ok(['pull', name]), /Status: /);
+
+  assert.equal(await c.ok(['logout', reg.host]), `Removing login credentials for ${reg.host}\n`);
+  const cfg2 = JSON.parse(await fs.readFile(path.join(c.dockerConfig, 'config.json'), 'utf8'));
+  assert.deepEqual(cfg2.auths, {});
+  assert.equal(await c.ok(['logout', reg.host]), `Not logged in to ${reg.host}\n`);
+  const denied = await c.berth(['pull', name]);
+  assert.equal(denied.code, 1);
+  assert.deepEqual(lines(denied.stderr), [
+    `Error: Get "http://${reg.host}/v2/private/busybox/manifests/1": no basic auth credentials`,
+  ]);
+
+  // a credential helper (docker-credential-<name> get/store/erase) keeps them instead
+  const bin = await tempDir(t);
+  const store = path.join(bin, 'store.json');
+  await fs.writeFile(
+    path.join(bin, 'docker-credential-filetest'),
+    `#!/usr/bin/env node
+const fs = require('fs'); const f = ${JSON.stringify(store)};
+const db = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : {};
+const input = fs.readFileSync(0, 'utf8');
+const action = process.argv[2];
+if (action === 'store') { const c = JSON.parse(input); db[c.ServerURL] = c; fs.writeFileSync(f, JSON.stringify(db)); }
+else if (action === 'get') { const c = db[input.trim()]; if (!c) { process.stdout.write('credentials not found in native keychain'); process.exit(1); } process.stdout.write(JSON.stringify({ ServerURL: c.ServerURL, Username: c.Username, Secret: c.Secret })); }
+else if (action === 'erase') { if (!db[input.trim()]) { process.stdout.write('credentials not found in native keychain'); process.exit(1); } delete db[input.trim()]; fs.writeFileSync(f, JSON.stringify(db)); }
+`,
+    { mode: 0o755 },
+  );
+  await fs.writeFile(
+    path.join(c.dockerConfig, 'config.json'),
+    JSON.stringify({ credsStore: 'filetest' }),
+  );
+  const env = { PATH: `${bin}:${process.env['PATH']}` };
+  const hl = await c.berth(['login', '-u', 'alice', '-p', 's3cret', reg.host], { env });
+  assert.equal(hl.code, 0, hl.stderr);
+  assert.doesNotMatch(hl.stderr, /stored unencrypted/);
+  assert.equal(JSON.parse(await fs.readFile(store, 'utf8'))[reg.host].Secret, 's3cret');
+  const hcfg = JSON.parse(await fs.readFile(path.join(c.dockerConfig, 'config.json'), 'utf8'));
+  assert.deepEqual(hcfg.auths[reg.host], {});
+  await c.ok(['rmi', name]);
+  assert.match(await c.ok(['pull', name], { env }), /Status: /);
+  assert.equal(
+    await c.ok(['logout', reg.host], { env }),
+    `Removing login credentials for ${reg.host}\n`,
+  );
+  assert.deepEqual(JSON.parse(await fs.readFile(store, 'utf8')), {});
+});
+
+test('bad input: unknown tag, unknown repository, unreachable registry, malformed reference — one line each', async (t) => {
+  const reg = await startRegistry(t);
+  const c = await client(t);
+  const closed = await freePort();
+  const cases: [string[], RegExp][] = [
+    [
+      ['pull', `${reg.host}/none/such:tag`],
+      new RegExp(
+        `^Error: manifest for ${reg.host}/none/such:tag not found: manifest unknown: manifest unknown$`,
+      ),
+    ],
+    [
+      ['pull', `127.0.0.1:${closed}/busybox`],
+      new RegExp(
+        `^Error: Get "http://127\\.0\\.0\\.1:${closed}/v2/busybox/manifests/latest": dial tcp 127\\.0\\.0\\.1:${closed}: connect: connection refused$`,
+      ),
+    ],
+    [
+      ['pull', `${reg.host}/Bad:tag`],
+      /^Error: invalid reference format: repository name \(Bad\) must be lowercase$/,
+    ],
+    [['pull', 'busybox:'], /^Error: invalid reference format: empty tag in "busybox:"$/],
+    [
+      ['push', `${reg.host}/not/here:1`],
+      new RegExp(`^Error: An image does not exist locally with the tag: ${reg.host}/not/here$`),
+    ],
+    [
+      ['manifest', 'inspect', `${reg.host}/none/such:tag`],
+      new RegExp(`^Error: no such manifest: ${reg.host}/none/such:tag$`),
+    ],
+  ];
+  for (const [args, want] of cases) {
+    const r = await c.berth(args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr.trim(), want);
+  }
+  const usage = await c.berth(['pull']);
+  assert.equal(usage.code, 125);
+});
