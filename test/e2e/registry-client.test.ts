@@ -199,7 +199,9 @@ test('a multi-arch index: the host platform by default, --platform picks another
   const name = `${reg.host}/${repo}:v1`;
   const listed = JSON.parse(await c.ok(['manifest', 'inspect', name]));
   assert.equal(listed.manifests.length, 2);
-  const verbose = JSON.parse(await c.ok(['manifest', 'inspect', '--verbose', name]));
+  const verbose = JSON.parse(await c.ok(['manifest', 'inspect', '--verbose', name])) as {
+    Descriptor: { platform: { architecture: string } };
+  }[];
   assert.deepEqual(
     verbose.map(
       (e: { Descriptor: { platform: { architecture: string } } }) =>
@@ -225,7 +227,7 @@ test('a multi-arch index: the host platform by default, --platform picks another
   const [img] = JSON.parse(await c.ok(['image', 'inspect', images[other]!.config]));
   assert.equal(img.Id, images[other]!.config);
   assert.equal(img.Architecture, other);
-  assert.ok(img.RepoDigests.includes(`${reg.host}/${repo}@${index.digest}`));
+  assert.ok((img.RepoDigests as string[]).includes(`${reg.host}/${repo}@${index.digest}`));
   const none = await c.berth(['pull', '--platform', 'linux/s390x', name]);
   assert.equal(none.code, 1);
   assert.deepEqual(lines(none.stderr), [
@@ -277,7 +279,7 @@ test('an interrupted pull resumes with a Range request; a tampered blob is rejec
 
   // tampering: one byte of the layer changed in the registry's storage
   await c.ok(['rmi', name]);
-  const file = registryBlobFile(reg, layer.digest);
+  const file = registryBlobFile(reg, layer.digest as string);
   const data = await fs.readFile(file);
   data[data.length >> 1]! ^= 0xff;
   await fs.writeFile(file, data);
@@ -422,4 +424,125 @@ test('bad input: unknown tag, unknown repository, unreachable registry, malforme
   }
   const usage = await c.berth(['pull']);
   assert.equal(usage.code, 125);
+});
+
+/** A CA, and a certificate for 127.0.0.1 it signed (openssl). */
+async function makeCerts(t: TestContext) {
+  const dir = await tempDir(t, 'berth-certs-');
+  const sh = async (args: string[]) => {
+    const r = await runCommand('openssl', args, { cwd: dir, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const ca = (name: string) =>
+    sh([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    ]);
+  await ca('ca');
+  await ca('other-ca');
+  await sh([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  await fs.writeFile(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  await sh([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+  ]);
+  const f = (n: string) => path.join(dir, n);
+  return {
+    dir,
+    ca: f('ca.crt'),
+    caKey: f('ca.key'),
+    otherCa: f('other-ca.crt'),
+    cert: f('server.crt'),
+    key: f('server.key'),
+  };
+}
+
+test('TLS: a registry whose CA is in the certs directory is trusted; another CA is refused', async (t) => {
+  const certs = await makeCerts(t);
+  const reg = await startRegistry(t, { tls: { cert: certs.cert, key: certs.key } });
+  const c = await client(t);
+  await c.ok(['image', 'builtin', 'busybox']);
+  const name = `${reg.host}/secure/busybox:1`;
+  await c.ok(['tag', 'busybox', name]);
+  const hostDir = path.join(c.env.BERTH_CERTS_DIR!, reg.host);
+  await fs.mkdir(hostDir, { recursive: true });
+  await fs.copyFile(certs.otherCa, path.join(hostDir, 'ca.crt'));
+  const refused = await c.berth(['push', name]);
+  assert.equal(refused.code, 1);
+  assert.equal(lines(refused.stderr).length, 1, refused.stderr);
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `^Error: Head "https://${reg.host}/v2/secure/busybox/blobs/sha256:[0-9a-f]{64}": tls: failed to verify certificate: x509: certificate signed by unknown authority$`,
+      'm',
+    ),
+  );
+  await fs.copyFile(certs.ca, path.join(hostDir, 'ca.crt'));
+  const push = await c.berth(['push', name]);
+  assert.equal(push.code, 0, push.stderr);
+  await c.ok(['rmi', name, 'busybox']);
+  assert.match(await c.ok(['pull', name]), /Status: Downloaded newer image/);
+});
+
+test('run and build FROM pull an image that is not here', async (t) => {
+  const reg = await startRegistry(t);
+  const b = await berthWithContainers(t);
+  const env = { DOCKER_CONFIG: await tempDir(t, 'berth-dockercfg-') };
+  const name = `${reg.host}/lib/busybox:1`;
+  await b.ok(['tag', 'busybox', name], { env });
+  await b.ok(['push', name], { env });
+  await b.ok(['rmi', name, 'busybox'], { env });
+  const run = await b.berth(['run', '--rm', '--network', 'none', name, 'echo', 'hello'], { env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello\n');
+  const err = lines(run.stderr);
+  assert.equal(err[0], `Unable to find image '${name}' locally`);
+  assert.ok(err.includes('1: Pulling from lib/busybox'), run.stderr);
+  assert.equal(err.at(-1), `Status: Downloaded newer image for ${name}`);
+
+  await b.ok(['rmi', name], { env });
+  const ctx = await tempDir(t);
+  await fs.writeFile(path.join(ctx, 'Dockerfile'), `FROM ${name}\nENV BUILT=1\n`);
+  const build = await b.berth(['build', '-t', 'built:1', ctx], { env });
+  assert.equal(build.code, 0, build.stderr);
+  assert.match(build.stdout + build.stderr, new RegExp(`Unable to find image '${name}' locally`));
+  assert.match(
+    await b.ok(['image', 'inspect', '-f', '{{json .Config.Env}}', 'built:1']),
+    /BUILT=1/,
+  );
 });

@@ -25,6 +25,7 @@ import {
   repositoryName,
   type Reference,
 } from '../../core/reference.js';
+import { tap } from '../../archive/compression.js';
 import type { ContentStore } from '../../content/store.js';
 import { withContentLease } from '../../image/stores.js';
 import type { RegistryClient } from './http.js';
@@ -108,11 +109,13 @@ async function uploadOnce(
   const streamOf = (from: number, to: number) => {
     let sent = from;
     const rs = createReadStream(file, { start: from, end: to - 1, highWaterMark: 1 << 20 });
-    rs.on('data', (c) => {
-      sent += c.length;
-      onProgress(sent);
-    });
-    return rs;
+    // pulled by the transport as it sends (a 'data' listener would start the flow too early)
+    return Readable.from(
+      tap(rs, (c) => {
+        sent += c.length;
+        onProgress(sent);
+      }),
+    );
   };
   if (blob.size > chunkSize || minChunk > 0) {
     const step = Math.max(chunkSize, minChunk);
