@@ -188,3 +188,86 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
   );
   return state;
 }
+
+export interface TokenServer {
+  realm: string;
+  /** Every token request: the user (or `anonymous`) and the scopes asked for. */
+  requests: { user: string; scopes: string[] }[];
+}
+
+/**
+ * A token server for distribution's `auth.token` (docker's token authentication): basic
+ * credentials `user:password` get every action they ask for, anonymous requests only `pull`,
+ * wrong credentials a 401. Tokens are JWTs signed RS256 with `key`, carrying `cert` (the
+ * registry's `rootcertbundle`) in their `x5c` header.
+ */
+export async function startTokenServer(
+  t: TestContext,
+  opts: {
+    key: string;
+    cert: string;
+    issuer: string;
+    service: string;
+    user: string;
+    password: string;
+  },
+): Promise<TokenServer> {
+  const { createSign, randomBytes, X509Certificate } = await import('node:crypto');
+  const certDer = new X509Certificate(await fs.readFile(opts.cert)).raw.toString('base64');
+  const key = await fs.readFile(opts.key, 'utf8');
+  const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+  const state: TokenServer = { realm: '', requests: [] };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scopes = url.searchParams.getAll('scope');
+    let user = 'anonymous';
+    const auth = req.headers['authorization'];
+    if (auth) {
+      const [u, p] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+        .toString()
+        .split(':');
+      if (u !== opts.user || p !== opts.password) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ details: 'incorrect username or password' }));
+        return;
+      }
+      user = u;
+    }
+    state.requests.push({ user, scopes });
+    const access = scopes.map((s) => {
+      const [type, name, actions] = s.split(':');
+      const wanted = (actions ?? '').split(',');
+      return {
+        type,
+        name,
+        actions: user === 'anonymous' ? wanted.filter((a) => a === 'pull') : wanted,
+      };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'RS256', typ: 'JWT', x5c: [certDer] };
+    const claims = {
+      iss: opts.issuer,
+      sub: user,
+      aud: opts.service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
+    const signingInput = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(claims))}`;
+    const signature = createSign('RSA-SHA256').update(signingInput).sign(key);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${signingInput}.${b64u(signature)}`, expires_in: 300 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.realm = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/token`;
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return state;
+}

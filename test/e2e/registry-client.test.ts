@@ -17,6 +17,7 @@ import {
   registryBlobFile,
   startProxy,
   startRegistry,
+  startTokenServer,
   type Registry,
 } from '../distribution/registry-peer.js';
 
@@ -545,4 +546,53 @@ test('run and build FROM pull an image that is not here', async (t) => {
     await b.ok(['image', 'inspect', '-f', '{{json .Config.Env}}', 'built:1']),
     /BUILT=1/,
   );
+});
+
+test('token auth (distribution with auth.token and a token server): anonymous pull scope, login, push with pull,push scope', async (t) => {
+  const certs = await makeCerts(t);
+  const service = 'berth-test-registry';
+  const issuer = 'berth-test-issuer';
+  const tokens = await startTokenServer(t, {
+    key: certs.caKey,
+    cert: certs.ca,
+    issuer,
+    service,
+    user: 'bob',
+    password: 'hunter2',
+  });
+  const reg = await startRegistry(t, {
+    token: { realm: tokens.realm, service, issuer, rootcertbundle: certs.ca },
+  });
+  const c = await client(t);
+  await c.ok(['image', 'builtin', 'busybox']);
+  const name = `${reg.host}/tok/busybox:1`;
+  await c.ok(['tag', 'busybox', name]);
+  // anonymous: a pull-only token, so the push is refused by the registry
+  const anon = await c.berth(['push', name]);
+  assert.equal(anon.code, 1);
+  assert.equal(lines(anon.stderr).length, 1, anon.stderr);
+  assert.match(anon.stderr, /^Error: unauthorized: authentication required$/m);
+  assert.deepEqual(tokens.requests[0], {
+    user: 'anonymous',
+    scopes: ['repository:tok/busybox:pull,push'],
+  });
+
+  const wrong = await c.berth(['login', '-u', 'bob', '-p', 'nope', reg.host]);
+  assert.equal(wrong.code, 1);
+  assert.deepEqual(lines(wrong.stderr).slice(-1), [
+    'Error: unauthorized: incorrect username or password',
+  ]);
+  await c.ok(['login', '-u', 'bob', '-p', 'hunter2', reg.host]);
+  tokens.requests.length = 0;
+  const push = await c.berth(['push', name]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.deepEqual(tokens.requests, [
+    { user: 'bob', scopes: ['repository:tok/busybox:pull,push'] },
+  ]);
+  await c.ok(['rmi', name, 'busybox']);
+  tokens.requests.length = 0;
+  assert.match(await c.ok(['pull', name]), /Status: Downloaded newer image/);
+  assert.deepEqual(tokens.requests, [{ user: 'bob', scopes: ['repository:tok/busybox:pull'] }]);
+  const secret = Buffer.from('hunter2').toString('base64');
+  assert.ok(!push.stdout.includes('hunter2') && !push.stderr.includes(secret));
 });
