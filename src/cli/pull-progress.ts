@@ -7,12 +7,13 @@ import type { Writable } from 'node:stream';
 import type { ProgressEvent, ProgressSink } from '../engine/distribution.js';
 import { humanSize } from './format/human.js';
 
+/** docker's progress bar (jsonmessage.JSONProgress): `[=====>     ]    1.2MB/2.3MB`. */
 function bar(current: number, total: number): string {
   const width = 50;
-  if (total <= 0) return `  ${humanSize(current)}`;
+  if (total <= 0) return `${humanSize(current).padStart(8)}`;
   const filled = Math.min(width, Math.floor((current / total) * width));
-  const arrow = filled < width ? '>' : '';
-  return `[${'='.repeat(Math.max(0, filled - (arrow ? 0 : 0)))}${arrow}${' '.repeat(Math.max(0, width - filled - arrow.length))}]  ${humanSize(current)}/${humanSize(total)}`;
+  const box = `[${'='.repeat(filled)}>${' '.repeat(width - filled)}] `;
+  return `${box}${humanSize(current).padStart(8)}/${humanSize(total)}`;
 }
 
 /** A sink drawing to `out`; `tty` decides between redrawn lines and plain ones. */

@@ -500,7 +500,7 @@ test('TLS: a registry whose CA is in the certs directory is trusted; another CA 
   await c.ok(['image', 'builtin', 'busybox']);
   const name = `${reg.host}/secure/busybox:1`;
   await c.ok(['tag', 'busybox', name]);
-  const hostDir = path.join(c.env.BERTH_CERTS_DIR!, reg.host);
+  const hostDir = path.join(c.env.BERTH_CERTS_DIR, reg.host);
   await fs.mkdir(hostDir, { recursive: true });
   await fs.copyFile(certs.otherCa, path.join(hostDir, 'ca.crt'));
   const refused = await c.berth(['push', name]);

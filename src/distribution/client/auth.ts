@@ -53,7 +53,10 @@ export function parseChallenges(header: string): Challenge[] {
         }
         i++;
       } else {
-        value = token();
+        // a token by the RFC; registries are laxer (unquoted URLs): up to a comma or a space
+        const m = /^[^,\s]*/.exec(s.slice(i))!;
+        value = m[0];
+        i += value.length;
       }
       challenge.params[name.toLowerCase()] = value;
       while (i < s.length && s[i] === ' ') i++;
