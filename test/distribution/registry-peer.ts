@@ -115,6 +115,10 @@ export interface Proxy {
   host: string;
   /** Cut responses to blob GETs after this many bytes in total, then refuse everything. */
   cutAfter?: number;
+  /** Stop sending blob bytes (connection kept open) after this many bytes in total. */
+  stallAfter?: number;
+  /** `METHOD /path` of every request (query left out). */
+  requests: string[];
   /** Blob response bytes forwarded (all blob GETs). */
   blobBytes: number;
   /** Range headers of blob GETs, in order. */
@@ -132,9 +136,12 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
     blobBytes: 0,
     ranges: [],
     blobGets: 0,
+    requests: [],
     reset() {
       broken = false;
       state.cutAfter = undefined;
+      state.stallAfter = undefined;
+      state.requests = [];
       state.blobBytes = 0;
       state.ranges = [];
       state.blobGets = 0;
@@ -147,6 +154,7 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
       req.socket.destroy();
       return;
     }
+    state.requests.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
     if (isBlobGet) {
       state.blobGets++;
       state.ranges.push(String(req.headers['range'] ?? ''));
@@ -155,7 +163,15 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
       { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        res.flushHeaders();
         upRes.on('data', (c: Buffer) => {
+          if (isBlobGet && state.stallAfter !== undefined) {
+            const room = Math.max(0, state.stallAfter - state.blobBytes);
+            if (room > 0) res.write(c.subarray(0, room));
+            state.blobBytes += Math.min(room, c.length);
+            if (c.length >= room) upRes.destroy(); // and the client waits for more
+            return;
+          }
           if (isBlobGet) {
             if (state.cutAfter !== undefined && state.blobBytes + c.length > state.cutAfter) {
               const room = state.cutAfter - state.blobBytes;

@@ -249,6 +249,8 @@ test('an interrupted pull resumes with a Range request; a tampered blob is rejec
   // 6 MiB in 1 MiB PATCH chunks
   const push = await c.ok(['push', name]);
   assert.match(push, /: Pushed$/m);
+  const patches = proxy.requests.filter((r) => r.startsWith('PATCH /v2/big/data/blobs/uploads/'));
+  assert.ok(patches.length >= 6, proxy.requests.join('\n'));
   const manifest = JSON.parse(await c.ok(['manifest', 'inspect', name]));
   const layer = manifest.layers[0];
   await c.ok(['rmi', name]);
@@ -278,8 +280,18 @@ test('an interrupted pull resumes with a Range request; a tampered blob is rejec
   assert.equal(proxy.blobBytes, layer.size - kept + manifest.config.size);
   assert.match(await c.ok(['system', 'check']), /the store is clean/);
 
-  // tampering: one byte of the layer changed in the registry's storage
+  // a stalled transfer times out with a clear message
   await c.ok(['rmi', name]);
+  proxy.reset();
+  proxy.stallAfter = 1 << 20;
+  const stalled = await c.berth(['pull', name], { env: { BERTH_REGISTRY_TIMEOUT: '1' } });
+  assert.equal(stalled.code, 1);
+  assert.deepEqual(lines(stalled.stderr), [
+    `Error: Get "http://${proxy.host}/v2/big/data/blobs/${layer.digest}": transfer stalled: no data received for 1s`,
+  ]);
+  proxy.reset();
+
+  // tampering: one byte of the layer changed in the registry's storage
   const file = registryBlobFile(reg, layer.digest as string);
   const data = await fs.readFile(file);
   data[data.length >> 1]! ^= 0xff;
