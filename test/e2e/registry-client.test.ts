@@ -104,6 +104,19 @@ test('push busybox, remove it, pull it back: same image ID, RepoDigests, by dige
   const copy = await d.ok(['push', `${proxy.host}/other/copy:2`]);
   assert.match(copy, /: Mounted from team\/busybox$/m);
   assert.ok(copy.includes(`2: digest: ${digest} `), copy);
+
+  // -a: every local tag of the repository up, every remote tag down
+  await d.ok(['tag', byDigest, `${proxy.host}/other/copy:3`]);
+  const all = await d.ok(['push', '-a', `${proxy.host}/other/copy`]);
+  assert.match(all, /^2: digest: /m);
+  assert.match(all, /^3: digest: /m);
+  const e = await client(t);
+  const pulledAll = await e.ok(['pull', '-a', `${proxy.host}/other/copy`]);
+  assert.match(pulledAll, new RegExp(`^${proxy.host}/other/copy:3$`, 'm'));
+  assert.deepEqual(
+    lines(await e.ok(['images', '--format', '{{.Tag}}', `${proxy.host}/other/copy`])).sort(),
+    ['2', '3'],
+  );
 });
 
 /** Upload a blob by POST + PUT (what a peer pushing an index would do). */

@@ -168,6 +168,12 @@ export const manifestInspect: Command = {
   async run(ctx) {
     const engine = await ctx.engine();
     const name = ctx.args[ctx.args.length - 1]!;
-    ctx.out(await engine.distribution.inspectManifest(name, ctx.flags.bool('verbose')));
+    ctx.out(
+      await engine.distribution.inspectManifest(
+        name,
+        ctx.flags.bool('verbose'),
+        ctx.flags.bool('insecure'),
+      ),
+    );
   },
 };
