@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { invalidArgument, isBerthError, notFound } from '../core/errors.js';
+import { invalidArgument, notFound } from '../core/errors.js';
 import * as mt from '../core/media-types.js';
 import { parsePlatform, type Platform } from '../core/oci.js';
 import {
@@ -276,12 +276,7 @@ export class Distribution {
     }
     if (/^[0-9a-f]{12,64}$/.test(name)) return false; // an image ID that is not here
     progress({ kind: 'status', text: `Unable to find image '${familiarString(ref)}' locally` });
-    try {
-      await this.pull(familiarString(ref), { platform: opts.platform }, progress);
-    } catch (e) {
-      if (isBerthError(e)) throw e;
-      throw e;
-    }
+    await this.pull(familiarString(ref), { platform: opts.platform }, progress);
     return true;
   }
 }

@@ -16,34 +16,6 @@ export type ProgressSink = (e: ProgressEvent) => void;
 /** The 12 hex characters docker shows for a layer. */
 export const shortId = (digest: Digest) => digest.slice(digest.indexOf(':') + 1).slice(0, 12);
 
-/** Run `fn` over `items` with at most `limit` at a time; rejects with the first failure. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!, i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  const bad = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
-  return out;
-}
-
 /** A function that runs tasks at most `n` at a time; after a failure, queued tasks fail too. */
 export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;

@@ -217,9 +217,8 @@ export async function pushImage(d: ClientDeps, ref: Reference): Promise<PushResu
               if (!known) await d.state.setCompressed(l.digest, desc);
               keep.push(desc.digest);
             }
-            const shown = shortId(desc.digest);
             if (await blobExists(client, ref.path, desc.digest)) {
-              layerLine(shown === id ? id : id, 'Layer already exists');
+              layerLine(id, 'Layer already exists');
               return desc;
             }
             if (!(await s.content.has(desc.digest))) {
