@@ -321,6 +321,19 @@ test('an interrupted pull resumes with a Range request; a tampered blob is rejec
     [],
   );
   assert.equal((await c.berth(['image', 'inspect', name])).code, 1);
+
+  // a manifest whose bytes do not hash to the digest the registry announces is refused
+  const manifestDigest = /^Digest: (sha256:[0-9a-f]{64})$/m.exec(resumed.stdout)![1]!;
+  const mfile = registryBlobFile(reg, manifestDigest);
+  const mbytes = await fs.readFile(mfile);
+  await fs.writeFile(mfile, Buffer.concat([mbytes, Buffer.from(' ')]));
+  for (const ref of [name, `${proxy.host}/big/data@${manifestDigest}`]) {
+    const r = await c.berth(['pull', ref]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr), [
+      `Error: manifest verification failed for digest ${manifestDigest}: the content hashes to ${sha(Buffer.concat([mbytes, Buffer.from(' ')]))}`,
+    ]);
+  }
 });
 
 test('htpasswd: push needs login; wrong password fails; login/logout keep config.json as docker does; a credential helper', async (t) => {
