@@ -270,3 +270,50 @@ describe('limiter', () => {
     assert.equal(results.filter((r) => r.status === 'rejected').length >= 2, true);
   });
 });
+
+describe('endpoint configuration (files)', () => {
+  it('insecure registries from the environment and registries.json; TLS from certs.d', async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadEndpointConfig, resolveEndpoint } =
+      await import('../../src/distribution/client/endpoint.js');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'berth-endpoint-'));
+    try {
+      await writeFile(
+        path.join(root, 'registries.json'),
+        JSON.stringify({ 'insecure-registries': ['10.0.0.0/8'] }),
+      );
+      const certs = path.join(root, 'certs.d');
+      await mkdir(path.join(certs, 'reg.example:5000'), { recursive: true });
+      await writeFile(path.join(certs, 'reg.example:5000', 'ca.crt'), 'not really a cert\n');
+      const cfg = await loadEndpointConfig(root, {
+        BERTH_INSECURE_REGISTRIES: 'lan.example:5000, other.example',
+        BERTH_CERTS_DIR: certs,
+      });
+      assert.deepEqual(cfg.insecureRegistries, [
+        'lan.example:5000',
+        ' other.example',
+        '10.0.0.0/8',
+      ]);
+      assert.deepEqual(cfg.certsDirs, [certs]);
+      assert.equal(
+        (await resolveEndpoint('lan.example:5000', cfg)).base,
+        'http://lan.example:5000',
+      );
+      assert.equal((await resolveEndpoint('10.1.1.1:5000', cfg)).base, 'http://10.1.1.1:5000');
+      assert.equal((await resolveEndpoint('other.example', cfg)).base, 'http://other.example');
+      assert.equal((await resolveEndpoint('ghcr.io', cfg)).base, 'https://ghcr.io');
+      assert.equal((await resolveEndpoint('docker.io', cfg)).base, 'https://registry-1.docker.io');
+      const tls = await resolveEndpoint('reg.example:5000', cfg);
+      assert.equal(tls.base, 'https://reg.example:5000');
+      assert.ok(tls.tls?.ca?.at(-1)?.startsWith('not really'));
+      assert.deepEqual((await loadEndpointConfig(root, {})).certsDirs, [
+        '/etc/berth/certs.d',
+        '/etc/docker/certs.d',
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -119,6 +119,10 @@ export interface Proxy {
   stallAfter?: number;
   /** `METHOD /path` of every request (query left out). */
   requests: string[];
+  /** Answer this many next requests with 503 Service Unavailable. */
+  failNext: number;
+  /** 503s answered. */
+  failed: number;
   /** Blob response bytes forwarded (all blob GETs). */
   blobBytes: number;
   /** Range headers of blob GETs, in order. */
@@ -137,7 +141,11 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
     ranges: [],
     blobGets: 0,
     requests: [],
+    failNext: 0,
+    failed: 0,
     reset() {
+      state.failNext = 0;
+      state.failed = 0;
       broken = false;
       state.cutAfter = undefined;
       state.stallAfter = undefined;
@@ -155,6 +163,13 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
       return;
     }
     state.requests.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    if (state.failNext > 0) {
+      state.failNext--;
+      state.failed++;
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('try again');
+      return;
+    }
     if (isBlobGet) {
       state.blobGets++;
       state.ranges.push(String(req.headers['range'] ?? ''));

@@ -92,10 +92,13 @@ test('push busybox, remove it, pull it back: same image ID, RepoDigests, by dige
   assert.equal(proxy.blobGets, 0);
   assert.equal(proxy.blobBytes, 0);
 
-  // by digest, on a fresh store; then -q prints only the name
+  // by digest, on a fresh store, through transient 503s (retried); -q prints only the name
   const d = await client(t);
   const byDigest = `${proxy.host}/team/busybox@${digest}`;
+  proxy.reset();
+  proxy.failNext = 2;
   assert.equal(await d.ok(['pull', '-q', byDigest]), `${byDigest}\n`);
+  assert.equal(proxy.failed, 2);
   assert.equal((await d.ok(['image', 'inspect', '-f', '{{.Id}}', byDigest])).trim(), id);
   assert.match(await d.ok(['system', 'check']), /the store is clean/);
   // a pulled (gzip) image pushed elsewhere keeps its manifest, hence its digest; the layer is

@@ -94,7 +94,10 @@ export async function loadEndpointConfig(
   const file = await readJsonFile<{ 'insecure-registries'?: string[] }>(
     path.join(root, 'registries.json'),
   ).catch(() => undefined);
-  const fromEnv = (env['BERTH_INSECURE_REGISTRIES'] ?? '').split(',').filter((s) => s.trim());
+  const fromEnv = (env['BERTH_INSECURE_REGISTRIES'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     insecureRegistries: [...fromEnv, ...(file?.['insecure-registries'] ?? [])],
     certsDirs: env['BERTH_CERTS_DIR']
