@@ -291,11 +291,7 @@ describe('endpoint configuration (files)', () => {
         BERTH_INSECURE_REGISTRIES: 'lan.example:5000, other.example',
         BERTH_CERTS_DIR: certs,
       });
-      assert.deepEqual(cfg.insecureRegistries, [
-        'lan.example:5000',
-        ' other.example',
-        '10.0.0.0/8',
-      ]);
+      assert.deepEqual(cfg.insecureRegistries, ['lan.example:5000', 'other.example', '10.0.0.0/8']);
       assert.deepEqual(cfg.certsDirs, [certs]);
       assert.equal(
         (await resolveEndpoint('lan.example:5000', cfg)).base,
