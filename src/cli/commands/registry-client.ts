@@ -77,6 +77,38 @@ async function readLine(ctx: Context, prompt: string): Promise<string> {
   }
 }
 
+/** Read a line from the terminal without echoing it (as docker's password prompt). */
+async function readHidden(ctx: Context, prompt: string): Promise<string> {
+  const stdin = ctx.stdin as NodeJS.ReadStream;
+  ctx.stdout.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let line = '';
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            return resolve(line);
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            return reject(invalidArgument('interrupted'));
+          }
+          if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
+          else line += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    ctx.stdout.write('\n');
+  }
+}
+
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
@@ -111,13 +143,10 @@ export const loginCommand: Command = {
         (await readLine(ctx, saved ? `Username (${saved}): ` : 'Username: ')).trim() || saved;
     }
     if (!username) throw invalidArgument('Error: Non-null Username Required');
-    if (!password) {
-      if (ctx.stdin.isTTY)
-        throw invalidArgument(
-          'reading a password from a terminal is not supported: use -p or --password-stdin',
-        );
-      password = await readLine(ctx, 'Password: ');
-    }
+    if (!password)
+      password = ctx.stdin.isTTY
+        ? await readHidden(ctx, 'Password: ')
+        : await readLine(ctx, 'Password: ');
     if (!password) throw invalidArgument('Error: Password Required');
     const { plainFile } = await engine.distribution.login(server, username, password);
     if (plainFile) {
