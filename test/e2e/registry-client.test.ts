@@ -154,7 +154,10 @@ async function putManifest(
 test('a multi-arch index: the host platform by default, --platform picks another', async (t) => {
   const reg = await startRegistry(t);
   const repo = 'multi/app';
-  const images: Record<string, { digest: string; size: number; config: string }> = {};
+  const images: Record<
+    string,
+    { digest: string; size: number; config: string; mediaType: string }
+  > = {};
   for (const arch of ['amd64', 'arm64']) {
     const tar = craftTar([{ name: 'arch.txt', data: `${arch}\n` }]);
     const gz = gzipSync(tar);
@@ -168,29 +171,32 @@ test('a multi-arch index: the host platform by default, --platform picks another
       }),
     );
     const configDigest = await putBlob(reg, repo, config);
+    // amd64 as Docker schema 2, arm64 as OCI
+    const docker = arch === 'amd64';
+    const types = docker
+      ? {
+          manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+          config: 'application/vnd.docker.container.image.v1+json',
+          layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        }
+      : {
+          manifest: 'application/vnd.oci.image.manifest.v1+json',
+          config: 'application/vnd.oci.image.config.v1+json',
+          layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        };
     const m = await putManifest(
       reg,
       repo,
       `${arch}-only`,
       {
         schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: configDigest,
-          size: config.length,
-        },
-        layers: [
-          {
-            mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-            digest: layer,
-            size: gz.length,
-          },
-        ],
+        mediaType: types.manifest,
+        config: { mediaType: types.config, digest: configDigest, size: config.length },
+        layers: [{ mediaType: types.layer, digest: layer, size: gz.length }],
       },
-      'application/vnd.oci.image.manifest.v1+json',
+      types.manifest,
     );
-    images[arch] = { ...m, config: configDigest };
+    images[arch] = { ...m, config: configDigest, mediaType: types.manifest };
   }
   const index = await putManifest(
     reg,
@@ -200,7 +206,7 @@ test('a multi-arch index: the host platform by default, --platform picks another
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: ['arm64', 'amd64'].map((arch) => ({
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        mediaType: images[arch]!.mediaType,
         digest: images[arch]!.digest,
         size: images[arch]!.size,
         platform: {
@@ -218,7 +224,10 @@ test('a multi-arch index: the host platform by default, --platform picks another
   assert.equal(listed.manifests.length, 2);
   const verbose = JSON.parse(await c.ok(['manifest', 'inspect', '--verbose', name])) as {
     Descriptor: { platform: { architecture: string } };
+    SchemaV2Manifest?: unknown;
+    OCIManifest?: unknown;
   }[];
+  assert.ok(verbose[0]!.OCIManifest && verbose[1]!.SchemaV2Manifest);
   assert.deepEqual(
     verbose.map(
       (e: { Descriptor: { platform: { architecture: string } } }) =>
