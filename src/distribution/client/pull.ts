@@ -117,7 +117,11 @@ export async function pullImage(
           const id = shortId(doc.layers[i]!.digest);
           await downloads[i];
           if (complete) continue;
-          if (await s.snapshots.info(chain[i]!)) continue;
+          if (await s.snapshots.info(chain[i]!)) {
+            // unpacked already (another image has the same layer); the blob is kept with it
+            layer(id, 'Pull complete');
+            continue;
+          }
           layer(id, 'Extracting');
           await unpackLayers(
             s,
@@ -182,6 +186,7 @@ async function startDownloads(
     d.progress({ kind: 'layer', id, status, current, total });
   const limit = limiter(d.parallel);
   const byDigest = new Map<Digest, Promise<void>>();
+  let queued = 0;
   const download = async (l: { digest: Digest; size: number }) => {
     const id = shortId(l.digest);
     let last = 0;
@@ -203,6 +208,7 @@ async function startDownloads(
       continue;
     }
     layer(shortId(l.digest), 'Pulling fs layer');
+    if (queued++ >= d.parallel) layer(shortId(l.digest), 'Waiting');
     const p = limit(() => download(l));
     p.catch(() => undefined); // awaited in order by the caller
     byDigest.set(l.digest, p);

@@ -204,6 +204,9 @@ export async function pushImage(d: ClientDeps, ref: Reference): Promise<PushResu
       // top layer first, as docker lists them
       const order = local.layers.map((_, i) => local.layers.length - 1 - i);
       for (const i of order) layerLine(shortId(local.layers[i]!.digest), 'Preparing');
+      order
+        .filter((i) => i >= d.parallel)
+        .forEach((i) => layerLine(shortId(local.layers[i]!.digest), 'Waiting'));
       const limit = limiter(d.parallel);
       const pushed = await Promise.all(
         local.layers.map((l) =>
