@@ -112,14 +112,17 @@ export async function pullImage(
         const complete =
           present !== undefined &&
           (await Promise.all(present.chainIds.map((c) => s.snapshots.info(c)))).every(Boolean);
-        downloads = complete ? [] : await startDownloads(d, client, ref, doc.layers, added);
+        const fetching = new Set<Digest>();
+        downloads = complete
+          ? []
+          : await startDownloads(d, client, ref, doc.layers, added, fetching);
         for (let i = 0; i < doc.layers.length; i++) {
           const id = shortId(doc.layers[i]!.digest);
           await downloads[i];
           if (complete) continue;
           if (await s.snapshots.info(chain[i]!)) {
             // unpacked already (another image has the same layer); the blob is kept with it
-            layer(id, 'Pull complete');
+            if (fetching.has(doc.layers[i]!.digest)) layer(id, 'Pull complete');
             continue;
           }
           layer(id, 'Extracting');
@@ -181,6 +184,8 @@ async function startDownloads(
   ref: Reference,
   layers: { digest: Digest; size: number }[],
   added: Digest[],
+  /** Filled with the digests this pull downloads. */
+  fetching: Set<Digest>,
 ): Promise<Promise<void>[]> {
   const layer = (id: string, status: string, current?: number, total?: number) =>
     d.progress({ kind: 'layer', id, status, current, total });
@@ -208,6 +213,7 @@ async function startDownloads(
       continue;
     }
     layer(shortId(l.digest), 'Pulling fs layer');
+    fetching.add(l.digest);
     if (queued++ >= d.parallel) layer(shortId(l.digest), 'Waiting');
     const p = limit(() => download(l));
     p.catch(() => undefined); // awaited in order by the caller
