@@ -264,10 +264,11 @@ export class Distribution {
   async ensureImage(
     name: string,
     progress: ProgressSink,
-    opts: { platform?: string } = {},
+    opts: { platform?: string; always?: boolean } = {},
   ): Promise<boolean> {
     const db = await this.stores.images.read();
-    if (findImage(db, name)) return false;
+    const found = findImage(db, name);
+    if (found && !(opts.always && found.byName)) return false;
     let ref: Reference;
     try {
       ref = parseReference(name);
@@ -275,7 +276,8 @@ export class Distribution {
       return false; // not a name: the caller reports it
     }
     if (/^[0-9a-f]{12,64}$/.test(name)) return false; // an image ID that is not here
-    progress({ kind: 'status', text: `Unable to find image '${familiarString(ref)}' locally` });
+    if (!found)
+      progress({ kind: 'status', text: `Unable to find image '${familiarString(ref)}' locally` });
     await this.pull(familiarString(ref), { platform: opts.platform }, progress);
     return true;
   }

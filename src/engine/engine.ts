@@ -242,15 +242,21 @@ export class Engine {
 
   /**
    * `create`: a container from an image, ready to start. With `pullProgress`, an image that is
-   * not here is pulled first (`Unable to find image … locally`), as docker run/create do.
+   * not here is pulled first (`Unable to find image … locally`), as docker run/create do
+   * (`pull: 'always'` pulls even when it is here, `'never'` never does).
    */
   async createContainer(
     req: CreateRequest,
-    opts: { pullProgress?: ProgressSink; platform?: string } = {},
+    opts: {
+      pullProgress?: ProgressSink;
+      pull?: 'always' | 'missing' | 'never';
+      platform?: string;
+    } = {},
   ): Promise<ContainerRecord> {
-    if (opts.pullProgress)
+    if (opts.pullProgress && opts.pull !== 'never')
       await this.distribution.ensureImage(req.image, opts.pullProgress, {
         platform: opts.platform,
+        always: opts.pull === 'always',
       });
     return createContainer(
       {

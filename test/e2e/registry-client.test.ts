@@ -587,11 +587,22 @@ test('run and build FROM pull an image that is not here', async (t) => {
   assert.equal(err.at(-1), `Status: Downloaded newer image for ${name}`);
 
   await b.ok(['rmi', name], { env });
+  const never = await b.berth(['run', '--rm', '--pull', 'never', name, 'true'], { env });
+  assert.equal(never.code, 125);
+  assert.deepEqual(lines(never.stderr), [`Error: No such image: ${name}`]);
   const create = await b.berth(['create', '--network', 'none', name, 'true'], { env });
   assert.equal(create.code, 0, create.stderr);
   assert.match(create.stdout, /^[0-9a-f]{64}\n$/);
   assert.equal(lines(create.stderr)[0], `Unable to find image '${name}' locally`);
   await b.ok(['rm', create.stdout.trim()], { env });
+  const always = await b.berth(
+    ['run', '--rm', '--pull', 'always', '--network', 'none', name, 'true'],
+    {
+      env,
+    },
+  );
+  assert.equal(always.code, 0, always.stderr);
+  assert.match(always.stderr, /^Status: Image is up to date for /m);
   await b.ok(['rmi', name], { env });
   const ctx = await tempDir(t);
   await fs.writeFile(path.join(ctx, 'Dockerfile'), `FROM ${name}\nENV BUILT=1\n`);

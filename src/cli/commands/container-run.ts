@@ -70,6 +70,16 @@ function streams(ctx: Context, interactive: boolean, tty: boolean) {
   };
 }
 
+/** `--pull`: when run/create pull the image (docker's values). */
+function pullPolicy(ctx: Context): 'always' | 'missing' | 'never' {
+  const v = ctx.flags.string('pull') ?? 'missing';
+  if (v === 'always' || v === 'missing' || v === 'never') return v;
+  throw new RunExit(
+    `invalid pull option: '${v}': must be one of "always", "missing" or "never"`,
+    125,
+  );
+}
+
 export const containerCreate: Command = {
   path: ['container', 'create'],
   aliases: [['create']],
@@ -83,6 +93,7 @@ export const containerCreate: Command = {
   async run(ctx) {
     const engine = await ctx.engine();
     const record = await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+      pull: pullPolicy(ctx),
       pullProgress: progressPrinter(ctx.stderr, false),
     });
     ctx.out(record.id);
@@ -111,6 +122,7 @@ export const containerRun: Command = {
     try {
       id = (
         await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+          pull: pullPolicy(ctx),
           pullProgress: progressPrinter(ctx.stderr, false),
         })
       ).id;
