@@ -162,13 +162,19 @@ test('a multi-arch index: the host platform by default, --platform picks another
     const tar = craftTar([{ name: 'arch.txt', data: `${arch}\n` }]);
     const gz = gzipSync(tar);
     const layer = await putBlob(reg, repo, gz);
+    // written as other tools write them (Go's escaping of &, indentation): kept byte for byte,
+    // since the image ID is the digest of these bytes
     const config = Buffer.from(
-      JSON.stringify({
-        architecture: arch,
-        os: 'linux',
-        config: { Cmd: ['cat', '/arch.txt'] },
-        rootfs: { type: 'layers', diff_ids: [sha(tar)] },
-      }),
+      JSON.stringify(
+        {
+          architecture: arch,
+          os: 'linux',
+          config: { Cmd: ['sh', '-c', 'cat /arch.txt && true'] },
+          rootfs: { type: 'layers', diff_ids: [sha(tar)] },
+        },
+        null,
+        arch === 'arm64' ? 2 : undefined,
+      ).replace(/&/g, '\\u0026'),
     );
     const configDigest = await putBlob(reg, repo, config);
     // amd64 as Docker schema 2, arm64 as OCI

@@ -102,10 +102,8 @@ export async function pullImage(
       try {
         const cfg = await fetchBlob(client, s.content, ref.path, doc.config);
         if (cfg.created) added.push(doc.config.digest);
-        const config = parseOciDocument<ImageConfig>(
-          'config',
-          await s.content.read(doc.config.digest),
-        );
+        const configBytes = await s.content.read(doc.config.digest);
+        const config = parseOciDocument<ImageConfig>('config', configBytes);
         const chain = chainIds(config.rootfs.diff_ids);
         const db = await s.images.read();
         const present = db.images[doc.config.digest];
@@ -141,6 +139,7 @@ export async function pullImage(
         const hadDigest = present?.repoDigests.includes(repoDigest) ?? false;
         const stored = await storeImage(s, {
           config,
+          configBytes,
           layers: doc.layers,
           manifest: { digest: manifest.digest, mediaType: manifest.mediaType },
           tags: ref.tag && !ref.digest ? [ref] : [],
