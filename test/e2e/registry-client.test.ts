@@ -61,6 +61,21 @@ test('push busybox, remove it, pull it back: same image ID, RepoDigests, by dige
   const manifest = JSON.parse(await c.ok(['manifest', 'inspect', name]));
   assert.equal(manifest.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
   assert.equal(manifest.config.digest, id);
+  // skopeo (Go's gzip reader) reads what berth pushed back to the same diff IDs
+  const skopeoDir = path.join(await tempDir(t), 'dir');
+  const sk = await runCommand('skopeo', [
+    'copy',
+    '-q',
+    '--src-tls-verify=false',
+    '--dest-decompress',
+    `docker://${name}`,
+    `dir:${skopeoDir}`,
+  ]);
+  assert.equal(sk.code, 0, sk.stderr);
+  const [diffId] = JSON.parse(
+    await c.ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', name]),
+  ) as string[];
+  assert.ok((await fs.readdir(skopeoDir)).includes(diffId!.slice(7)));
   // a second push: nothing recompressed or uploaded, same digest
   const again = await c.ok(['push', name]);
   assert.match(again, /: Layer already exists$/m);

@@ -12,7 +12,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRawSync, gzip, type ZlibOptions } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { sha256Digest, type Digest } from '../../core/digest.js';
 import { invalidArgument, isBerthError, notFound } from '../../core/errors.js';
@@ -45,13 +46,63 @@ const gzipType = (mediaType: string) =>
       ? mt.ociLayerNondistributableGzip
       : mt.ociLayerGzip;
 
+const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
+
+/** Input is compressed in blocks of this size, each at the level its content deserves. */
+const GZIP_BLOCK = 1 << 20;
+
+/** Whether a block is not worth deflating (random or already compressed data): a sample test. */
+function incompressible(block: Buffer): boolean {
+  const sample = block.subarray(0, 64 << 10);
+  return (
+    sample.length >= 4096 && deflateRawSync(sample, { level: 1 }).length > 0.95 * sample.length
+  );
+}
+
+async function* blocks(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    pending.push(chunk);
+    length += chunk.length;
+    while (length >= size) {
+      const all = Buffer.concat(pending, length);
+      yield all.subarray(0, size);
+      pending = [all.subarray(size)];
+      length -= size;
+    }
+  }
+  if (length > 0) yield Buffer.concat(pending, length);
+}
+
+/**
+ * `source` gzip-compressed the way pgzip does it: 1 MiB blocks, each its own gzip member
+ * (RFC 1952 allows concatenated members; Go's, containerd's and Node's readers read them as one
+ * stream, as they do eStargz layers), compressed on the thread pool a few at a time. A block
+ * that does not compress (random or already compressed data) is stored (level 0) instead of
+ * deflated in vain. Deflate's window is 32 KiB, so splitting costs almost nothing in size; the
+ * output depends on the input only.
+ */
+export async function* parallelGzip(
+  source: AsyncIterable<Buffer>,
+  level = 6,
+): AsyncGenerator<Buffer> {
+  const inflight: Promise<Buffer>[] = [];
+  let any = false;
+  for await (const block of blocks(source, GZIP_BLOCK)) {
+    any = true;
+    const p = gzipAsync(block, { level: incompressible(block) ? 0 : level });
+    p.catch(() => undefined); // awaited in order below
+    inflight.push(p);
+    if (inflight.length >= 3) yield await inflight.shift()!;
+  }
+  while (inflight.length > 0) yield await inflight.shift()!;
+  if (!any) yield await gzipAsync(Buffer.alloc(0), { level });
+}
+
 /** Gzip a stored layer into the store; its descriptor. */
 async function compressLayer(content: ContentStore, layer: Descriptor): Promise<Descriptor> {
-  const gz = createGzip({ level: 6 });
-  const source = Readable.from(content.stream(layer.digest));
-  source.on('error', (e) => gz.destroy(e));
-  source.pipe(gz);
-  const blob = await content.ingest(gz as AsyncIterable<Buffer>);
+  const blob = await content.ingest(parallelGzip(content.stream(layer.digest)));
   return { mediaType: gzipType(layer.mediaType), digest: blob.digest, size: blob.size };
 }
 
