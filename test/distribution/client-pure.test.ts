@@ -313,3 +313,30 @@ describe('endpoint configuration (files)', () => {
     }
   });
 });
+
+describe('parallelGzip', () => {
+  const collect = async (it: AsyncIterable<Buffer>) => {
+    const out: Buffer[] = [];
+    for await (const c of it) out.push(c);
+    return Buffer.concat(out);
+  };
+  async function* chunks(b: Buffer, size: number) {
+    for (let i = 0; i < b.length; i += size) yield await Promise.resolve(b.subarray(i, i + size));
+  }
+  it('round-trips, is deterministic, stores what does not compress, and handles empty input', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { randomBytes } = await import('node:crypto');
+    const { parallelGzip } = await import('../../src/distribution/client/push.js');
+    const text = Buffer.from('berth '.repeat(600_000)); // 3.6 MB, very compressible
+    const random = randomBytes(3 << 20);
+    const input = Buffer.concat([text, random]);
+    const a = await collect(parallelGzip(chunks(input, 65_537)));
+    const b = await collect(parallelGzip(chunks(input, 1 << 20)));
+    assert.ok(a.equals(b), 'same bytes whatever the input chunking');
+    assert.ok(gunzipSync(a).equals(input));
+    // the random part is stored: its size plus a little framing
+    assert.ok(a.length < random.length + 64 * 1024 && a.length > random.length);
+    const empty = await collect(parallelGzip(chunks(Buffer.alloc(0), 1)));
+    assert.equal(gunzipSync(empty).length, 0);
+  });
+});
