@@ -119,6 +119,8 @@ export interface Proxy {
   stallAfter?: number;
   /** `METHOD /path` of every request (query left out). */
   requests: string[];
+  /** Announce `OCI-Chunk-Min-Length` on upload sessions (distribution does not). */
+  chunkMinLength?: number;
   /** Answer this many next requests with 503 Service Unavailable. */
   failNext: number;
   /** 503s answered. */
@@ -177,7 +179,10 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
     const up = http.request(
       { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const headers = { ...upRes.headers };
+        if (state.chunkMinLength && req.method === 'POST' && upRes.statusCode === 202)
+          headers['oci-chunk-min-length'] = String(state.chunkMinLength);
+        res.writeHead(upRes.statusCode ?? 502, headers);
         res.flushHeaders();
         upRes.on('data', (c: Buffer) => {
           if (isBlobGet && state.stallAfter !== undefined) {

@@ -51,7 +51,11 @@ test('push busybox, remove it, pull it back: same image ID, RepoDigests, by dige
   const id = (await c.ok(['image', 'builtin', 'busybox'])).trim();
   const name = `${proxy.host}/team/busybox:1`;
   await c.ok(['tag', 'busybox', name]);
+  // the registry asks for chunks: the layer goes up by PATCH
+  proxy.chunkMinLength = 4096;
   const push = await c.ok(['push', name]);
+  assert.ok(proxy.requests.some((r) => r.startsWith('PATCH /v2/team/busybox/blobs/uploads/')));
+  proxy.chunkMinLength = undefined;
   assert.match(push, new RegExp(`^The push refers to repository \\[${proxy.host}/team/busybox\\]`));
   assert.match(push, /^[0-9a-f]{12}: Pushed$/m);
   const m = /^1: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/m.exec(push);
