@@ -61,6 +61,7 @@ const groups: Record<string, string> = {
   builder: 'Manage builds',
   container: 'Manage containers',
   image: 'Manage images',
+  manifest: 'Manage Docker image manifests and manifest lists',
   network: 'Manage networks',
   registry: 'Run an OCI distribution registry',
   system: 'Manage berth',

@@ -48,6 +48,12 @@ import type { CreateRequest } from './container-request.js';
 import { ContainerService } from './containers.js';
 import type { ContainerRecord } from '../runtime/container-record.js';
 import { parseBoolFilter, parseFilters, referenceMatches } from './image-filters.js';
+import {
+  Distribution,
+  type ProgressSink,
+  type PullResult,
+  type PushResult,
+} from './distribution.js';
 
 export interface EngineOptions {
   /** State root (default /var/lib/berth). */
@@ -136,6 +142,8 @@ export class Engine {
   readonly volumes: VolumeService;
   readonly networks: NetworkService;
   readonly runroot: string;
+  /** Registries: pull, push, login, logout, manifest inspect. */
+  readonly distribution: Distribution;
   private readonly volumeStore: VolumeStore;
 
   constructor(readonly opts: EngineOptions) {
@@ -146,6 +154,7 @@ export class Engine {
     this.volumeStore = new VolumeStore(path.join(opts.root, 'volumes'));
     this.volumes = new VolumeService(this.volumeStore, containerStore);
     this.networks = new NetworkService(opts.root, this.runroot);
+    this.distribution = new Distribution(this.stores, this.platform);
     this.containers = new ContainerService(
       this.stores,
       containerStore,
@@ -191,6 +200,11 @@ export class Engine {
           containers: this.containers,
           createContainer: (req) => this.createContainer(req),
           cacheFile: path.join(this.opts.root, 'metadata', 'build-cache.json'),
+          pullImage: (ref, out) =>
+            this.distribution.ensureImage(ref, (e) => {
+              if (e.kind === 'status') out.write(`${e.text}\n`);
+              else if (e.current === undefined) out.write(`${e.id}: ${e.status}\n`);
+            }),
         },
         {
           ...opts,
@@ -226,8 +240,24 @@ export class Engine {
     await disconnectContainer(this.containers, container, network);
   }
 
-  /** `create`: a container from an image, ready to start. */
-  async createContainer(req: CreateRequest): Promise<ContainerRecord> {
+  /**
+   * `create`: a container from an image, ready to start. With `pullProgress`, an image that is
+   * not here is pulled first (`Unable to find image … locally`), as docker run/create do
+   * (`pull: 'always'` pulls even when it is here, `'never'` never does).
+   */
+  async createContainer(
+    req: CreateRequest,
+    opts: {
+      pullProgress?: ProgressSink;
+      pull?: 'always' | 'missing' | 'never';
+      platform?: string;
+    } = {},
+  ): Promise<ContainerRecord> {
+    if (opts.pullProgress && opts.pull !== 'never')
+      await this.distribution.ensureImage(req.image, opts.pullProgress, {
+        platform: opts.platform,
+        always: opts.pull === 'always',
+      });
     return createContainer(
       {
         stores: this.stores,
@@ -270,6 +300,24 @@ export class Engine {
   }
 
   // ---- images -------------------------------------------------------------------------
+
+  /** `pull`: see distribution.ts. */
+  async pull(
+    name: string,
+    opts: { platform?: string; allTags?: boolean },
+    progress: ProgressSink,
+  ): Promise<PullResult[]> {
+    return this.distribution.pull(name, opts, progress);
+  }
+
+  /** `push`: see distribution.ts. */
+  async push(
+    name: string,
+    opts: { allTags?: boolean },
+    progress: ProgressSink,
+  ): Promise<PushResult[]> {
+    return this.distribution.push(name, opts, progress);
+  }
 
   async importImage(
     source: ByteSource,

@@ -14,6 +14,7 @@ export async function imageRoots(s: Stores, db: ImageDb): Promise<Roots> {
   for (const img of Object.values(db.images)) {
     roots.blobs.add(img.manifest).add(img.id);
     for (const l of img.layers) roots.blobs.add(l);
+    for (const b of img.registryBlobs ?? []) roots.blobs.add(b);
     for (const c of img.chainIds) roots.snapshots.add(c);
   }
   // a snapshot's parents are needed by it

@@ -36,6 +36,11 @@ export interface ImageRecord {
   created: string;
   /** When this image was stored here. */
   added: string;
+  /**
+   * Blobs kept for registries (not needed to run the image): the manifests and indexes it was
+   * pulled or pushed as, and the compressed copies of its layers that were pushed.
+   */
+  registryBlobs?: Digest[];
   /** The config's labels (kept here so listings need not read configs). */
   labels?: Record<string, string>;
   /**

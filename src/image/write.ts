@@ -10,6 +10,11 @@ import type { Stores } from './stores.js';
 
 export interface NewImage {
   config: ImageConfig;
+  /**
+   * The config's bytes as they came (a pull): kept exactly, since the image ID is their digest.
+   * Otherwise the config is serialized here.
+   */
+  configBytes?: Buffer;
   /** Layer blobs in the content store, bottom first, matching `config.rootfs.diff_ids`. */
   layers: Descriptor[];
   /** An existing manifest to keep (load, pull); otherwise an OCI manifest is written. */
@@ -32,7 +37,7 @@ export const jsonBytes = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 /** Write config (and manifest, unless given), then record the image and move its tags. */
 export async function storeImage(s: Stores, img: NewImage): Promise<StoredImage> {
   validateOciDocument('config', img.config);
-  const configBytes = jsonBytes(img.config);
+  const configBytes = img.configBytes ?? jsonBytes(img.config);
   const config = await s.content.put(configBytes);
   let manifest = img.manifest;
   if (!manifest) {
@@ -66,6 +71,7 @@ export async function storeImage(s: Stores, img: NewImage): Promise<StoredImage>
       size,
       created: img.config.created ?? now,
       added: prev?.added ?? now,
+      ...(prev?.registryBlobs ? { registryBlobs: prev.registryBlobs } : {}),
       ...(img.config.config?.Labels ? { labels: img.config.config.Labels } : {}),
       // an image stays a build intermediate only until something else stores it
       ...(img.intermediate && (prev === undefined || prev.intermediate)

@@ -346,7 +346,7 @@ test('help and version follow Docker’s layout', async (t) => {
   assert.match(help, /\n {6}--digests +Show digests/);
   assert.match(
     await b.ok(['--help']),
-    /Management Commands:\n {2}builder +Manage builds\n {2}container +Manage containers\n {2}image +Manage images\n {2}network +Manage networks/,
+    /Management Commands:\n {2}builder +Manage builds\n {2}container +Manage containers\n {2}image +Manage images\n {2}manifest +Manage Docker image manifests and manifest lists\n {2}network +Manage networks/,
   );
   const r = await b.berth(['frobnicate']);
   assert.equal(r.code, 125);

@@ -138,6 +138,12 @@ export const createFlags: FlagSpec[] = [
   },
   { name: 'privileged', type: 'bool', description: 'Give extended privileges to this container' },
   {
+    name: 'pull',
+    type: 'string',
+    default: 'missing',
+    description: 'Pull image before running ("always", "missing", "never")',
+  },
+  {
     name: 'read-only',
     type: 'bool',
     description: "Mount the container's root filesystem as read only",

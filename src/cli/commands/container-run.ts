@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import type { Command, Context } from '../command.js';
 import { ExitError as RunExit } from '../exit-error.js';
 import { createFlags, createRequest } from './container-flags.js';
+import { progressPrinter } from '../pull-progress.js';
 
 function detachKeys(spec: string | undefined): Buffer | undefined {
   if (!spec) return undefined;
@@ -69,6 +70,16 @@ function streams(ctx: Context, interactive: boolean, tty: boolean) {
   };
 }
 
+/** `--pull`: when run/create pull the image (docker's values). */
+function pullPolicy(ctx: Context): 'always' | 'missing' | 'never' {
+  const v = ctx.flags.string('pull') ?? 'missing';
+  if (v === 'always' || v === 'missing' || v === 'never') return v;
+  throw new RunExit(
+    `invalid pull option: '${v}': must be one of "always", "missing" or "never"`,
+    125,
+  );
+}
+
 export const containerCreate: Command = {
   path: ['container', 'create'],
   aliases: [['create']],
@@ -81,7 +92,10 @@ export const containerCreate: Command = {
   ),
   async run(ctx) {
     const engine = await ctx.engine();
-    const record = await engine.createContainer(createRequest(ctx.flags, ctx.args));
+    const record = await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+      pull: pullPolicy(ctx),
+      pullProgress: progressPrinter(ctx.stderr, false),
+    });
     ctx.out(record.id);
   },
 };
@@ -106,7 +120,12 @@ export const containerRun: Command = {
     let id: string | undefined;
     let code: number | undefined;
     try {
-      id = (await engine.createContainer(createRequest(ctx.flags, ctx.args))).id;
+      id = (
+        await engine.createContainer(createRequest(ctx.flags, ctx.args), {
+          pull: pullPolicy(ctx),
+          pullProgress: progressPrinter(ctx.stderr, false),
+        })
+      ).id;
       if (detach) {
         await engine.containers.start(id, { stdin: false });
         ctx.out(id);

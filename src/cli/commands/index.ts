@@ -45,6 +45,13 @@ import {
   networkRemove,
 } from './network.js';
 import { registryGc, registryServe } from './registry.js';
+import {
+  imagePull,
+  imagePush,
+  loginCommand,
+  logoutCommand,
+  manifestInspect,
+} from './registry-client.js';
 import { volumeCreate, volumeInspect, volumeList, volumePrune, volumeRemove } from './volume.js';
 
 export const commands: Command[] = [
@@ -82,9 +89,14 @@ export const commands: Command[] = [
   imageInspect,
   imageLoad,
   imagePrune,
+  imagePull,
+  imagePush,
   imageRemove,
   imageSave,
   imageTag,
+  loginCommand,
+  logoutCommand,
+  manifestInspect,
   containerPort,
   networkConnect,
   networkCreate,

@@ -60,6 +60,7 @@ import {
 } from './instructions.js';
 import { runFlags, type RunFlags } from './run-mounts.js';
 import {
+  lineWriter,
   buildProgress,
   type BuildProgress,
   type ProgressMode,
@@ -106,6 +107,8 @@ export interface BuildResult {
 export interface BuildDeps extends FileDeps {
   createContainer(req: CreateRequest): Promise<ContainerRecord>;
   cacheFile: string;
+  /** Pull a base image that is not here (false when `ref` is not something to pull). */
+  pullImage?(ref: string, out: Writable): Promise<boolean>;
 }
 
 /** The state of a stage between steps: its image and what the next steps need. */
@@ -125,6 +128,8 @@ interface Stage extends StagePlan {
 export class Builder {
   private readonly cache: BuildCache;
   private readonly progress: BuildProgress;
+  /** Where a pull that belongs to no step (COPY --from=image) reports. */
+  private readonly pullNotes: Writable;
   /** Digests of context files by identity, kept across builds (see DigestMemo). */
   private memo: DigestMemo = new Map();
   private images?: ImageDb;
@@ -159,6 +164,7 @@ export class Builder {
   ) {
     this.cache = new BuildCache(d.cacheFile);
     this.progress = buildProgress(o.progress ?? 'plain', out);
+    this.pullNotes = lineWriter((line) => this.progress.note(line));
     this.explainer = new Explainer(
       path.join(path.dirname(d.cacheFile), 'build-explain.json'),
       `${o.contextDir}\0${o.dockerfile.name}`,
@@ -243,9 +249,14 @@ export class Builder {
     return { id: await this.finish(stages[target]!.result!), checks };
   }
 
-  /** An image's state; `db` is a recent read of the image store that may already have it. */
-  private async imageState(ref: string, db?: ImageDb): Promise<StageState> {
-    const found = (db && findImage(db, ref)) ?? findImage(await this.d.stores.images.read(), ref);
+  /**
+   * An image's state; `db` is a recent read of the image store that may already have it. An
+   * image that is not here is pulled (its progress goes to `pullOutput`: the FROM step's lines).
+   */
+  private async imageState(ref: string, db?: ImageDb, pullOutput?: Writable): Promise<StageState> {
+    let found = (db && findImage(db, ref)) ?? findImage(await this.d.stores.images.read(), ref);
+    if (!found && (await this.d.pullImage?.(ref, pullOutput ?? this.pullNotes)))
+      found = findImage(await this.d.stores.images.read(), ref);
     if (!found) throw noSuchImage(ref);
     const image = found.record;
     const config = parseOciDocument<ImageConfig>(
@@ -296,7 +307,7 @@ export class Builder {
       };
     else {
       try {
-        state = await this.imageState(from);
+        state = await this.imageState(from, undefined, fromStep.stdout);
       } catch (e) {
         throw this.at(stage.line, e);
       }

@@ -37,7 +37,7 @@ export function buildProgress(mode: ProgressMode, out: Writable): BuildProgress 
  * A stream cut into lines for `line`; an unfinished last line is kept until more comes, or
  * until `flush` (the step ended) or the stream's end.
  */
-function lineWriter(line: (text: string) => void): Writable & { flush(): void } {
+export function lineWriter(line: (text: string) => void): Writable & { flush(): void } {
   let partial = '';
   const flush = () => {
     if (partial) line(partial);
