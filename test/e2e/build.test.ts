@@ -633,13 +633,14 @@ test('a step two stages share is made once, and a rebuild finds every step cache
 test('COPY --from names only earlier stages (a later one is an image); same steps reached at once are made once', async (t) => {
   const b = await berthWithContainers(t);
   const dir = await context(t, {
+    // upper case: no image reference, so nothing is pulled (stage names ignore case)
     Dockerfile:
-      'FROM scratch AS first\nCOPY --from=later /x /x\nFROM first AS later\nCOPY hello /x\n',
+      'FROM scratch AS first\nCOPY --from=LATER /x /x\nFROM first AS later\nCOPY hello /x\n',
     hello: 'hi\n',
   });
   const forward = await build(b, dir, '-t', 'fwd');
   assert.equal(forward.code, 1, forward.stdout);
-  assert.match(forward.stderr, /Dockerfile:2: No such image: later/);
+  assert.match(forward.stderr, /Dockerfile:2: No such image: LATER/);
   await fs.writeFile(
     path.join(dir, 'Dockerfile'),
     'FROM scratch AS one\nCOPY hello /h\nFROM scratch AS two\nCOPY hello /h\nFROM two\nCOPY --from=one /h /h2\n',
