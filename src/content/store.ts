@@ -16,6 +16,7 @@ import path from 'node:path';
 import { digestHex, parseDigest, type Digest } from '../core/digest.js';
 import { invalidArgument, notFound } from '../core/errors.js';
 import { fsyncDir } from '../sys/atomic-file.js';
+import { BatchedWriter } from '../sys/batched-writer.js';
 import { drain } from '../sys/streams.js';
 import { ownerPid, processAlive } from '../sys/process.js';
 
@@ -33,8 +34,6 @@ export interface Expected {
   digest?: Digest;
   size?: number;
 }
-
-const WRITE_BATCH = 1 << 20;
 
 export class ContentStore {
   readonly blobsDir: string;
@@ -123,15 +122,7 @@ export class ContentStore {
     let size = 0;
     let committed = false;
     try {
-      let batch: Buffer[] = [];
-      let batched = 0;
-      const flush = async () => {
-        if (batched === 0) return;
-        const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-        batch = [];
-        batched = 0;
-        await fh.write(buf);
-      };
+      const writer = new BatchedWriter(fh);
       for await (const chunk of source) {
         const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
         hash.update(b);
@@ -139,11 +130,9 @@ export class ContentStore {
         if (expected.size !== undefined && size > expected.size) {
           throw invalidArgument(`size mismatch: got more than the expected ${expected.size} bytes`);
         }
-        batch.push(b);
-        batched += b.length;
-        if (batched >= WRITE_BATCH) await flush();
+        await writer.push(b);
       }
-      await flush();
+      await writer.flush();
       const digest = `sha256:${hash.digest('hex')}`;
       if (expected.size !== undefined && size !== expected.size) {
         throw invalidArgument(`size mismatch: expected ${expected.size} bytes, got ${size}`);

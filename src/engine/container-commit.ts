@@ -72,6 +72,32 @@ async function* without(tar: ByteStream, dropped: Set<string>): AsyncGenerator<W
 }
 
 /**
+ * A new snapshot on top of the container's image, filled by `fill` (which returns its size),
+ * published with its layer blob; discarded if anything fails.
+ */
+async function publishLayer(
+  d: FileDeps,
+  record: ContainerRecord,
+  parentDiffIds: Digest[],
+  fill: (dir: string) => Promise<number>,
+): Promise<DirLayer> {
+  const pending = await d.stores.snapshots.prepare();
+  let size: number;
+  try {
+    size = await fill(pending.dir);
+  } catch (e) {
+    await pending.discard();
+    throw e;
+  }
+  return commitDirAsLayer(d.stores, pending, {
+    parent: record.chainId,
+    size,
+    sourceDateEpoch: sourceDateEpoch(),
+    chainId: (diffId) => chainIds([...parentDiffIds, diffId]).at(-1)!,
+  });
+}
+
+/**
  * The changes of a container that has exited and is about to be removed (a build's RUN), as a
  * new snapshot and layer blob: its upper directory, less what the runtime made, becomes the
  * snapshot itself (renamed, not copied), so its files are not written a second time.
@@ -84,20 +110,10 @@ async function adoptChanges(
   const scan = await scanContainer(d, record.id);
   for (const p of scan.runtimeOnly()) fs.rmSync(path.join(scan.upper, p), { recursive: true });
   if (fs.readdirSync(scan.upper).length === 0) return undefined; // nothing changed: no layer
-  const pending = await d.stores.snapshots.prepare();
-  let size: number;
-  try {
-    size = adoptUpperDir(scan.upper);
-    fs.renameSync(scan.upper, pending.dir); // onto the empty directory prepare made
-  } catch (e) {
-    await pending.discard();
-    throw e;
-  }
-  return commitDirAsLayer(d.stores, pending, {
-    parent: record.chainId,
-    size,
-    sourceDateEpoch: sourceDateEpoch(),
-    chainId: (diffId) => chainIds([...parentDiffIds, diffId]).at(-1)!,
+  return publishLayer(d, record, parentDiffIds, (dir) => {
+    const size = adoptUpperDir(scan.upper);
+    fs.renameSync(scan.upper, dir); // onto the empty directory prepare made
+    return Promise.resolve(size);
   });
 }
 
@@ -113,25 +129,14 @@ async function changesLayer(
   const entries = without(writeLayer(scan.upper), dropped);
   const first = await entries.next();
   if (first.done) return undefined; // nothing changed: no layer, as Docker
-  const pending = await d.stores.snapshots.prepare();
-  let size: number;
-  try {
+  return publishLayer(d, record, parentDiffIds, async (dir) => {
     const tar = writeTar(
       (async function* () {
         yield first.value;
         yield* entries;
       })(),
     );
-    ({ size } = await applyLayer(pending.dir, tar, lowers));
-  } catch (e) {
-    await pending.discard();
-    throw e;
-  }
-  return commitDirAsLayer(d.stores, pending, {
-    parent: record.chainId,
-    size,
-    sourceDateEpoch: sourceDateEpoch(),
-    chainId: (diffId) => chainIds([...parentDiffIds, diffId]).at(-1)!,
+    return (await applyLayer(dir, tar, lowers)).size;
   });
 }
 

@@ -15,11 +15,11 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../sys/atomic-file.js';
+import { BatchedWriter } from '../../sys/batched-writer.js';
 import { registryError } from './errors.js';
 import { uploadIdPattern } from './routes.js';
 import { checkDigest, enoent, type RegistryStorage } from './storage.js';
 
-const WRITE_BATCH = 1 << 20;
 const maxRunningHashes = 256;
 
 interface UploadState {
@@ -108,25 +108,15 @@ export class Uploads {
         running = undefined;
       }
       const fh = await fs.open(path.join(this.dir(id), 'data'), 'r+');
+      const writer = new BatchedWriter(fh, size);
       let written = 0;
       try {
-        let batch: Buffer[] = [];
-        let batched = 0;
-        const flush = async () => {
-          if (batched === 0) return;
-          const buf = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-          batch = [];
-          batched = 0;
-          await fh.write(buf, 0, buf.length, size + written);
-          written += buf.length;
-        };
         for await (const chunk of body) {
           running?.hash.update(chunk);
-          batch.push(chunk);
-          batched += chunk.length;
-          if (batched >= WRITE_BATCH) await flush();
+          await writer.push(chunk);
         }
-        await flush();
+        await writer.flush();
+        written = writer.written;
         if (range && written !== range.end - range.start + 1) {
           throw registryError(
             'SIZE_INVALID',
