@@ -73,6 +73,13 @@ const transient = (e: unknown) => {
   ].includes(code ?? '');
 };
 
+/** Downloads under way in this process, by store and digest: one file, one writer each. */
+const inFlight = new Map<string, Promise<FetchResult>>();
+
+/**
+ * Download a blob into the store (see the module comment). Two fetches of one blob in this
+ * process (two stages of a build pulling the same base) share one download.
+ */
 export async function fetchBlob(
   client: RegistryClient,
   content: ContentStore,
@@ -80,6 +87,29 @@ export async function fetchBlob(
   blob: BlobRequest,
   onProgress: (current: number, total: number) => void = () => undefined,
   opts: { attempts?: number } = {},
+): Promise<FetchResult> {
+  const key = `${content.root}\0${blob.digest}`;
+  const running = inFlight.get(key);
+  if (running) {
+    await running;
+    return { created: false, resumedFrom: 0 };
+  }
+  const fetching = download(client, content, repo, blob, onProgress, opts);
+  inFlight.set(key, fetching);
+  try {
+    return await fetching;
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
+async function download(
+  client: RegistryClient,
+  content: ContentStore,
+  repo: string,
+  blob: BlobRequest,
+  onProgress: (current: number, total: number) => void,
+  opts: { attempts?: number },
 ): Promise<FetchResult> {
   const have = await content.info(blob.digest);
   if (have && have.size === blob.size) return { created: false, resumedFrom: 0 };
@@ -121,6 +151,14 @@ export async function fetchBlob(
       offset = 0;
       resumedFrom = 0;
     }
+    // a part that does not start where ours stops is no resumption: start over
+    const from = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '')?.[1];
+    if (res.status === 206 && Number(from) !== offset) {
+      await res.body.dump();
+      await fs.truncate(partial, 0);
+      resumedFrom = 0;
+      continue;
+    }
     if (res.status !== 200 && res.status !== 206) {
       const err = await client.fail(res, 'GET');
       if (res.status === 404)
@@ -146,7 +184,6 @@ export async function fetchBlob(
         await fh.write(b);
         onProgress(done, blob.size);
       }
-      await fh.sync();
     } catch (e) {
       await fh.close().catch(() => undefined);
       if (e instanceof Error && e.name === 'InvalidArgument') throw e;
@@ -170,12 +207,18 @@ export async function fetchBlob(
 
 async function commit(content: ContentStore, partial: string, blob: BlobRequest, hash: Hash) {
   const actual = `sha256:${hash.digest('hex')}`;
-  if (actual !== blob.digest) {
+  const onDisk = (await fs.stat(partial)).size;
+  if (actual !== blob.digest || onDisk !== blob.size) {
     await fs.rm(partial, { force: true });
     throw invalidArgument(
-      `filesystem layer verification failed for digest ${blob.digest} (the content hashes to ${actual})`,
+      actual !== blob.digest
+        ? `filesystem layer verification failed for digest ${blob.digest} (the content hashes to ${actual})`
+        : `filesystem layer verification failed for digest ${blob.digest} (${onDisk} bytes written, ${blob.size} expected)`,
     );
   }
+  // durable before it is named (a partial file taken over whole may never have been synced)
+  const fh = await fs.open(partial, 'r');
+  await fh.sync().finally(() => fh.close());
   await fs.mkdir(content.blobsDir, { recursive: true });
   await fs.rename(partial, content.blobPath(blob.digest));
   await fsyncDir(content.blobsDir);

@@ -7,7 +7,15 @@
  */
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+// undici (half a megabyte with its HTTP parser) is loaded by the first request: the commands
+// that never talk to a registry (almost all) do not pay for it
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+// a CommonJS package: bundled, its exports are the namespace's default
+const loadUndici = () =>
+  (undici ??= import('undici').then((m) => (m as { default?: Undici }).default ?? m));
 import { BerthError, unavailable, type ErrorKind } from '../../core/errors.js';
 import {
   basicAuthorization,
@@ -135,11 +143,13 @@ interface CachedToken {
 export class RegistryClient {
   readonly timeoutMs: number;
   private readonly attempts: number;
-  private readonly dispatcher: Agent;
+  private dispatcher?: Promise<Agent>;
   private scopes: Set<string>;
   private bearer?: Challenge;
   private basic = false;
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, by scope set. */
+  private readonly fetching = new Map<string, Promise<string>>();
 
   constructor(
     readonly endpoint: Endpoint,
@@ -150,20 +160,29 @@ export class RegistryClient {
     this.scopes = new Set(scopes);
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.attempts = opts.attempts ?? 4;
-    this.dispatcher = new Agent({
-      connect: {
-        ...(endpoint.tls?.ca ? { ca: endpoint.tls.ca } : {}),
-        ...(endpoint.tls?.cert ? { cert: endpoint.tls.cert, key: endpoint.tls.key } : {}),
-        timeout: this.timeoutMs,
-      },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connections: 8,
-    });
+  }
+
+  /** The connection pool, made on first use. */
+  private agent(): Promise<Agent> {
+    const { tls } = this.endpoint;
+    this.dispatcher ??= loadUndici().then(
+      ({ Agent }) =>
+        new Agent({
+          connect: {
+            ...(tls?.ca ? { ca: tls.ca } : {}),
+            ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}),
+            timeout: this.timeoutMs,
+          },
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+          connections: 8,
+        }),
+    );
+    return this.dispatcher;
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close().catch(() => undefined);
+    if (this.dispatcher) await (await this.dispatcher).close().catch(() => undefined);
   }
 
   /** Also ask for `scope` (e.g. pull access to a repository to mount a blob from). */
@@ -179,22 +198,34 @@ export class RegistryClient {
     return mergeScopes(this.scopes).join(' ');
   }
 
-  private async authorization(host: string): Promise<string | undefined> {
-    if (host !== new URL(this.endpoint.base).host) return undefined;
+  private async authorization(url: URL): Promise<string | undefined> {
+    // only to the registry itself, over the scheme it is spoken to with (a redirect from https
+    // to http on the same host must not carry the password or token in the clear)
+    if (url.origin !== new URL(this.endpoint.base).origin) return undefined;
     if (this.basic && this.credentials)
       return basicAuthorization(this.credentials.username, this.credentials.password);
     if (!this.bearer) return undefined;
     const key = this.scopeKey();
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) return `Bearer ${cached.value}`;
-    return `Bearer ${await this.fetchToken(this.bearer)}`;
+    // parallel requests (layers) share one token request per scope set
+    let pending = this.fetching.get(key);
+    if (!pending) {
+      pending = this.fetchToken(this.bearer).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, pending);
+    }
+    return `Bearer ${await pending}`;
   }
 
   /** A token from the challenge's realm for the current scopes. */
   private async fetchToken(challenge: Challenge): Promise<string> {
     const scopes = mergeScopes(this.scopes);
     const url = tokenUrl(challenge, scopes);
-    const creds = this.credentials;
+    // credentials go to a plain-HTTP token service only when the registry itself is plain HTTP
+    const creds =
+      url.protocol === 'https:' || new URL(this.endpoint.base).protocol === 'http:'
+        ? this.credentials
+        : undefined;
     const headers: Record<string, string> = { 'user-agent': 'berth' };
     let method: 'GET' | 'POST' = 'GET';
     let body: string | undefined;
@@ -214,11 +245,12 @@ export class RegistryClient {
     }
     let res: Dispatcher.ResponseData;
     try {
+      const { request } = await loadUndici();
       res = await request(method === 'POST' ? new URL(url.origin + url.pathname) : url, {
         method,
         headers,
         body,
-        dispatcher: this.dispatcher,
+        dispatcher: await this.agent(),
       });
     } catch (e) {
       throw describeNetworkError(e, method, url, this.timeoutMs);
@@ -246,7 +278,7 @@ export class RegistryClient {
       throw unavailable(`the token server at ${url.origin} answered with something not JSON`);
     }
     const { token, expiresIn } = tokenFromResponse(doc);
-    this.tokens.set(this.scopeKey(), {
+    this.tokens.set(scopes.join(' '), {
       value: token,
       expires: Date.now() + Math.max(10, expiresIn - 10) * 1000,
     });
@@ -265,15 +297,16 @@ export class RegistryClient {
     for (;;) {
       attempt++;
       const headers: Record<string, string> = { 'user-agent': 'berth', ...opts.headers };
-      const auth = await this.authorization(url.host);
+      const auth = await this.authorization(url);
       if (auth) headers['authorization'] = auth;
       let res: Dispatcher.ResponseData;
       try {
+        const { request } = await loadUndici();
         res = await request(url, {
           method: opts.method,
           headers,
           body: opts.body?.(),
-          dispatcher: this.dispatcher,
+          dispatcher: await this.agent(),
           signal: opts.signal,
         });
       } catch (e) {

@@ -64,6 +64,8 @@ export class Handlers {
   constructor(
     private readonly storage: RegistryStorage,
     private readonly uploads: Uploads,
+    /** Nothing is written: a HEAD renews no grace period (and takes no gc lock). */
+    private readonly readOnly = false,
   ) {}
 
   private async requireRepository(name: string): Promise<void> {
@@ -151,9 +153,10 @@ export class Handlers {
     const digest = checkDigest(route.digest);
     // A HEAD is how a pusher decides a layer need not be sent: it renews the blob's grace
     // period, under the gc lock, so gc cannot take it between this answer and the manifest.
-    const size = head
-      ? await this.storage.withWriteLease(() => this.storage.touchLinkedBlob(name, digest))
-      : await this.storage.linkedBlobSize(name, digest);
+    const size =
+      head && !this.readOnly
+        ? await this.storage.withWriteLease(() => this.storage.touchLinkedBlob(name, digest))
+        : await this.storage.linkedBlobSize(name, digest);
     if (size === undefined) throw registryError('BLOB_UNKNOWN', undefined, { digest });
     const common = {
       'Docker-Content-Digest': digest,
@@ -225,7 +228,13 @@ export class Handlers {
     if (digestParam !== null) {
       checkDigest(digestParam);
       const id = await this.uploads.start(name);
-      const { digest } = await this.uploads.complete(name, id, digestParam, req);
+      // a monolithic upload that fails leaves no session behind (no client knows its id)
+      const { digest } = await this.uploads
+        .complete(name, id, digestParam, req)
+        .catch(async (e: unknown) => {
+          await this.uploads.cancel(name, id).catch(() => undefined);
+          throw e;
+        });
       empty(res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest });
       return;
     }

@@ -111,7 +111,7 @@ export async function startRegistryServer(opts: RegistryServerOptions): Promise<
   const { host, port } = parseAddr(opts.addr);
   const storage = new RegistryStorage(opts.root);
   await fs.mkdir(opts.root, { recursive: true });
-  const handlers = new Handlers(storage, new Uploads(storage));
+  const handlers = new Handlers(storage, new Uploads(storage), opts.readOnly);
   const auth = opts.htpasswd ? await HtpasswdAuth.load(opts.htpasswd) : undefined;
   const log = opts.log ?? process.stderr;
 

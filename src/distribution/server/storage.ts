@@ -71,7 +71,7 @@ export class RegistryStorage {
   readonly uploadsDir: string;
   readonly locksDir: string;
   /** Summaries of manifests by digest (manifests are immutable, so this never goes stale). */
-  private readonly summaries = new Map<string, ManifestSummary | null>();
+  private readonly summaries = new Map<string, ManifestSummary>();
 
   constructor(readonly root: string) {
     this.blobs = new ContentStore(root);
@@ -233,7 +233,7 @@ export class RegistryStorage {
     tag: string | undefined,
   ): Promise<string> {
     const { digest } = await this.blobs.put(bytes);
-    this.summaries.set(digest, summary);
+    this.cacheSummary(digest, summary);
     await this.linkBlob(name, digest);
     const entry: Descriptor = { mediaType: summary.mediaType, digest, size: bytes.length };
     if (summary.artifactType !== undefined && summary.kind === 'index')
@@ -313,18 +313,31 @@ export class RegistryStorage {
   }
 
   /** A manifest's summary (cached), or null when its bytes are missing or unreadable. */
+  /**
+   * A stored manifest's summary; null when the manifest is not stored. Any other failure
+   * (unreadable, or no longer valid) throws: gc must not take a manifest it cannot read for one
+   * that references nothing.
+   */
   async manifestSummary(digest: string, mediaType?: string): Promise<ManifestSummary | null> {
     const cached = this.summaries.get(digest);
     if (cached !== undefined) return cached;
-    let summary: ManifestSummary | null;
+    let bytes: Buffer;
     try {
-      summary = summarizeManifest(await this.blobs.read(digest), mediaType);
-    } catch {
-      summary = null;
+      bytes = await this.blobs.read(digest);
+    } catch (e) {
+      if (enoent(e)) return null;
+      throw e;
     }
+    const summary = summarizeManifest(bytes, mediaType);
+    this.cacheSummary(digest, summary);
+    return summary;
+  }
+
+  /** Keep a summary in memory, within bounds (big annotations are read again when needed). */
+  private cacheSummary(digest: string, summary: ManifestSummary): void {
+    if (JSON.stringify(summary.annotations ?? {}).length > 16_384) return;
     if (this.summaries.size >= maxCachedSummaries) this.summaries.clear();
     this.summaries.set(digest, summary);
-    return summary;
   }
 
   /** The manifests of the repository whose subject is `digest`, as referrer descriptors. */
@@ -339,7 +352,8 @@ export class RegistryStorage {
     for (const d of index.manifests) {
       if (seen.has(d.digest)) continue;
       seen.add(d.digest);
-      const summary = await this.manifestSummary(d.digest, d.mediaType);
+      // a manifest that cannot be read refers to nothing here
+      const summary = await this.manifestSummary(d.digest, d.mediaType).catch(() => null);
       if (summary?.subject === subject) out.push({ digest: d.digest, size: d.size, summary });
     }
     return out;
