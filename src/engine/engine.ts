@@ -193,6 +193,19 @@ export class Engine {
     opts: BuildRequest,
     out: Writable,
   ): Promise<BuildResult> {
+    // stages that start FROM the same missing image wait for one pull of it
+    const pulls = new Map<string, Promise<boolean>>();
+    const pullImage = (ref: string, out: Writable) => {
+      let p = pulls.get(ref);
+      if (!p) {
+        p = this.distribution.ensureImage(ref, (e) => {
+          if (e.kind === 'status') out.write(`${e.text}\n`);
+          else if (e.current === undefined) out.write(`${e.id}: ${e.status}\n`);
+        });
+        pulls.set(ref, p);
+      }
+      return p;
+    };
     const run = async (contextDir: string, file: BuildOptions['dockerfile']) =>
       new Builder(
         {
@@ -200,11 +213,7 @@ export class Engine {
           containers: this.containers,
           createContainer: (req) => this.createContainer(req),
           cacheFile: path.join(this.opts.root, 'metadata', 'build-cache.json'),
-          pullImage: (ref, out) =>
-            this.distribution.ensureImage(ref, (e) => {
-              if (e.kind === 'status') out.write(`${e.text}\n`);
-              else if (e.current === undefined) out.write(`${e.id}: ${e.status}\n`);
-            }),
+          pullImage,
         },
         {
           ...opts,
