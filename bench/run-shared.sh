@@ -35,7 +35,10 @@ SHARED_BENCH="${SHARED_BENCH:-/work/shared/bench}"
 BERTH="${BERTH:-$(cd "$BENCH_DIR/.." && pwd)/bin/berth}"
 export WORK="${WORK:-/tmp/berth-bench}"
 export BERTH_ROOT="${BERTH_ROOT_SHARED:-$WORK/berth-root-shared}"
-export BERTH_RUNROOT="${BERTH_RUNROOT_SHARED:-$WORK/berth-runroot-shared}"
+# short: a container's attach socket is <runroot>/<64-hex id>/attach.sock, and unix socket
+# paths end at 107 bytes
+export BERTH_RUNROOT="${BERTH_RUNROOT_SHARED:-/tmp/bbs.$$}"
+[ $((${#BERTH_RUNROOT} + 1 + 64 + 12)) -le 107 ] || { echo "BERTH_RUNROOT $BERTH_RUNROOT is too long for unix sockets" >&2; exit 1; }
 REQUESTED="${WORKLOADS:-w1 w2 w3 w4 w5}"
 export ENGINES="${ENGINES:-docker berth}"
 DRY_RUN="${DRY_RUN:-0}"
@@ -83,8 +86,9 @@ HAS_BUILD=0; berth_has build && HAS_BUILD=1
 seed_refs=()
 for w in "${SUPPORTED[@]}"; do
   case "$w" in
-    w1 | w2) seed_refs+=(busybox) ;;
-    w4) seed_refs+=(berth-bench/big:latest berth-bench/w3:latest) ;;
+    # the builds' FROM busybox is berth's built-in busybox (nothing is pulled: no Docker Hub here)
+    w1 | w2 | w3) seed_refs+=(busybox) ;;
+    w4) seed_refs+=(busybox berth-bench/big:latest berth-bench/w3:latest) ;;
     w5) seed_refs+=(berth-bench/big:latest) ;;
   esac
 done

@@ -163,6 +163,13 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
         ]
       : []),
   ];
+  // the monitor's sockets live in the state directory: a path the kernel cannot bind fails
+  // here, before anything is started, not as a missing socket later
+  const longest = path.join(o.stateDir, 'attach.sock');
+  if (Buffer.byteLength(longest) > 107)
+    throw failedPrecondition(
+      `the runtime directory ${path.dirname(o.stateDir)} is too long: ${longest} passes the 107 bytes of a unix socket path (use a shorter --runroot)`,
+    );
   const child = spawn(monitorBinary(), args, {
     stdio: ['ignore', 'pipe', 'pipe', ...(o.keepFds ?? [])],
   });
