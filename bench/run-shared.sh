@@ -98,7 +98,8 @@ cleanup() {
   local rc=$? r
   set +e
   for r in "${created_in_docker[@]}"; do docker rmi -f "$r" >/dev/null 2>&1; done
-  [ "${KEEP_BERTH_ROOT:-0}" = 1 ] || rm -rf "$BERTH_ROOT" "$BERTH_RUNROOT"
+  # system reset first: bridges, firewall tables and DNS outlive a plain rm -rf of the root
+  [ "${KEEP_BERTH_ROOT:-0}" = 1 ] || { timeout 120 "$BERTH" system reset -f >/dev/null 2>&1; rm -rf "$BERTH_ROOT" "$BERTH_RUNROOT"; }
   exit "$rc"
 }
 [ "$DRY_RUN" = 1 ] || trap cleanup EXIT

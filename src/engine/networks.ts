@@ -359,7 +359,8 @@ export class NetworkService {
       throw invalidArgument(`container cannot be connected to network ${n.name} and others`);
     if (n.endpoints[container.id])
       throw conflict(`endpoint with name ${container.name} already exists in network ${n.name}`);
-    if (n.driver === 'bridge' && !linkExists(n.device!)) await this.activate(n);
+    // (a predefined bridge without a subnet has never been set up here, whatever links exist)
+    if (n.driver === 'bridge' && (!linkExists(n.device!) || !n.ipam)) await this.activate(n);
     const plan = addressPlan(n.ipam!.subnet, n.ipam!.gateway, n.ipam!.ipRange);
     const used = new Set(
       Object.values(n.endpoints).map((e) => parseIpv4(e.address!.split('/')[0]!)!),
@@ -500,6 +501,12 @@ export class NetworkService {
   private async activate(n: NetworkRecord): Promise<void> {
     await withFileLock(HOST_LOCK, async () => {
       if (n.driver === 'macvlan') return;
+      if (n.predefined && !n.ipam && linkExists(n.device!)) {
+        // a bridge named for this root that its records never set up: left by an earlier root
+        // at the same path, deleted without `system reset`; made afresh
+        await dropForward(n.device!);
+        await deleteLink(n.device!);
+      }
       if (n.predefined && !linkExists(n.device!)) {
         const all = await this.store.list();
         const inUse = await hostRoutes();

@@ -489,3 +489,18 @@ test('/etc/hosts: own name, host.docker.internal and host-gateway; internal netw
   assert.doesNotMatch(sealed.stdout, /escaped/);
   await b.ok(['rm', '-f', 'outside']);
 });
+
+test('a root deleted without system reset leaves its bridge; a new root at that path takes it over', async (t) => {
+  const b = await withNetworks(t);
+  assert.equal(await b.ok(['run', '--rm', 'busybox', 'true']), '');
+  // the state goes, the host's bridge stays (as after an rm -rf of the root)
+  for (const d of ['networks', 'containers'])
+    await fs.rm(`${b.root}/${d}`, { recursive: true, force: true });
+  const hash = createHash('sha256').update(b.root).digest('hex').slice(0, 8);
+  assert.ok((await fs.readdir('/sys/class/net')).includes(`berth${hash}`));
+  assert.match(
+    await b.ok(['run', '--rm', 'busybox', 'sh', '-c', 'ip -4 addr show eth0']),
+    /inet \d+\.\d+\.\d+\.2\/\d+/,
+  );
+  assert.deepEqual(await hostLeftovers(b), []);
+});
