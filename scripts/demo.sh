@@ -34,5 +34,20 @@ berth rm -f demo-node >/dev/null 2>&1 || true
 step run -d --name demo-node -p 127.0.0.1:3000:3000 node-app:1
 for _ in $(seq 1 50); do curl -fs http://127.0.0.1:3000/ && break; sleep 0.1; done
 step rm -f demo-node
+
+# the seeds' "ship" half: berth's own registry on loopback, the app pushed, removed, pulled back
+"$here/bin/berth" registry serve --addr 127.0.0.1:0 --root "$tmp/registry" >"$tmp/registry.out" 2>"$tmp/registry.log" &
+registry_pid=$!
+trap 'kill "$registry_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do grep -q 'Listening on' "$tmp/registry.out" && break; sleep 0.1; done
+reg="$(sed -n 's|^Listening on http://||p' "$tmp/registry.out")"
+[ -n "$reg" ] || { echo "the registry did not start: $(cat "$tmp/registry.log")" >&2; exit 1; }
+step tag node-app:1 "$reg/demo/node-app:1"
+step push "$reg/demo/node-app:1"
+step rmi "$reg/demo/node-app:1"
+step pull "$reg/demo/node-app:1"
+step image inspect --format '{{.Id}} {{json .RepoDigests}}' "$reg/demo/node-app:1"
+kill "$registry_pid"
+
 step system df
 step system check
