@@ -96,6 +96,19 @@ export function parseReference(s: string, opts: { defaultTag?: boolean } = {}): 
   return ref;
 }
 
+/**
+ * Why `path` is not a valid repository path (`team/app`: components of lowercase letters and
+ * digits joined by separators, at most 255 characters), or undefined when it is.
+ */
+export function repositoryPathProblem(path: string): string | undefined {
+  if (path === '') return 'repository name must have at least one component';
+  if (path.length > maxPathLength)
+    return `repository name must not be more than ${maxPathLength} characters`;
+  for (const c of path.split('/'))
+    if (!pathComponentPattern.test(c)) return `invalid path component "${c}"`;
+  return undefined;
+}
+
 /** Splits and validates the name part (no tag, no digest); `input` is for messages. */
 function parseName(name: string, input: string): { domain: string; path: string } {
   if (name === '') throw formatError('repository name must have at least one component');

@@ -15,7 +15,7 @@
  *     /v2/<name>/blobs/<digest>             blob
  *     /v2/<name>/referrers/<digest>         referrers
  */
-import { isValidTag } from '../../core/reference.js';
+import { isValidTag, repositoryPathProblem } from '../../core/reference.js';
 import { registryError } from './errors.js';
 
 export type Route =
@@ -28,20 +28,8 @@ export type Route =
   | { kind: 'blob'; name: string; digest: string }
   | { kind: 'referrers'; name: string; digest: string };
 
-/** Maximum length of a repository name (distribution/reference). */
-const maxNameLength = 255;
-const componentPattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
 /** Why `name` is not a valid repository name, or undefined when it is. */
-export function nameProblem(name: string): string | undefined {
-  if (name === '') return 'repository name must have at least one component';
-  if (name.length > maxNameLength)
-    return `repository name must not be more than ${maxNameLength} characters`;
-  for (const c of name.split('/')) {
-    if (!componentPattern.test(c)) return `invalid path component "${c}"`;
-  }
-  return undefined;
-}
+export const nameProblem = repositoryPathProblem;
 
 /** Throws NAME_INVALID unless `name` follows the distribution grammar. */
 export function checkName(name: string): string {

@@ -38,6 +38,7 @@ import { withFileLock } from '../../sys/lock.js';
 import { registryError } from './errors.js';
 import { summarizeManifest, type ManifestSummary } from './manifest.js';
 import { byteSort } from './pagination.js';
+import { isTagReference } from './routes.js';
 
 export const refNameAnnotation = 'org.opencontainers.image.ref.name';
 const layoutDirName = '_layout';
@@ -220,9 +221,9 @@ export class RegistryStorage {
   async resolveManifest(name: string, reference: string): Promise<Descriptor | undefined> {
     const index = await this.readIndex(name);
     if (!index) return undefined;
-    return reference.includes(':')
-      ? index.manifests.find((d) => d.digest === reference)
-      : index.manifests.find((d) => d.annotations?.[refNameAnnotation] === reference);
+    return isTagReference(reference)
+      ? index.manifests.find((d) => d.annotations?.[refNameAnnotation] === reference)
+      : index.manifests.find((d) => d.digest === reference);
   }
 
   /** Stores a validated manifest and lists it in the repository (tagged when `tag` is given). */
