@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { tempDir } from '../helpers.js';
+import { berthFor, tempDir } from '../helpers.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -306,4 +306,20 @@ export async function startTokenServer(
       }),
   );
   return state;
+}
+
+/** A berth with its own state root and docker config directory (and certs.d under it). */
+export async function berthClient(t: TestContext, env: NodeJS.ProcessEnv = {}) {
+  const dockerConfig = await tempDir(t, 'berth-dockercfg-');
+  const b = await berthFor(t);
+  const e = {
+    DOCKER_CONFIG: dockerConfig,
+    BERTH_CERTS_DIR: path.join(dockerConfig, 'certs.d'),
+    ...env,
+  };
+  const berth = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    b.berth(args, { ...o, env: { ...e, ...o.env } });
+  const ok = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    b.ok(args, { ...o, env: { ...e, ...o.env } });
+  return { ...b, berth, ok, dockerConfig, env: e };
 }

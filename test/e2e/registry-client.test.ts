@@ -11,8 +11,9 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
-import { berthFor, berthWithContainers, craftTar, runCommand, tempDir } from '../helpers.js';
+import { berthWithContainers, craftTar, runCommand, tempDir } from '../helpers.js';
 import {
+  berthClient,
   freePort,
   registryBlobFile,
   startProxy,
@@ -24,21 +25,7 @@ import {
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 
-/** A berth with its own state root and docker config directory. */
-async function client(t: TestContext, env: NodeJS.ProcessEnv = {}) {
-  const dockerConfig = await tempDir(t, 'berth-dockercfg-');
-  const b = await berthFor(t);
-  const e = {
-    DOCKER_CONFIG: dockerConfig,
-    BERTH_CERTS_DIR: path.join(dockerConfig, 'certs.d'),
-    ...env,
-  };
-  const berth = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    b.berth(args, { ...o, env: { ...e, ...o.env } });
-  const ok = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    b.ok(args, { ...o, env: { ...e, ...o.env } });
-  return { ...b, berth, ok, dockerConfig, env: e };
-}
+const client = berthClient;
 
 async function blobsIn(root: string): Promise<string[]> {
   return (await fs.readdir(path.join(root, 'content/blobs/sha256')).catch(() => [])).sort();

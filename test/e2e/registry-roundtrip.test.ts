@@ -8,25 +8,16 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
-import { berthFor, craftTar, tempDir } from '../helpers.js';
+import { craftTar, tempDir } from '../helpers.js';
 import { startRegistry } from '../distribution/registry-helpers.js';
-import { startProxy } from '../distribution/registry-peer.js';
+import { berthClient, startProxy } from '../distribution/registry-peer.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-/** A berth with its own state root and docker config directory. */
-async function client(t: TestContext, env: NodeJS.ProcessEnv = {}) {
-  const dockerConfig = await tempDir(t, 'berth-dockercfg-');
-  const b = await berthFor(t);
-  const e = { DOCKER_CONFIG: dockerConfig, ...env };
-  const berth = (args: string[], o: { input?: string } = {}) => b.berth(args, { ...o, env: e });
-  const ok = (args: string[], o: { input?: string } = {}) => b.ok(args, { ...o, env: e });
-  return { ...b, berth, ok };
-}
-
+const client = berthClient;
 const portOf = (url: string) => Number(new URL(url).port);
 
 test('berth → berth: push, rmi, pull back by tag and by digest, in chunks when asked; a tampered blob is refused', async (t) => {
