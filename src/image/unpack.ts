@@ -28,23 +28,41 @@ export async function unpackLayers(
       out.push(existing);
       continue;
     }
-    const { stream } = await decompressDetected(s.content.stream(layers[i]!));
-    const hash = createHash('sha256');
-    const tar = tap(stream, (c) => hash.update(c));
-    const info = await s.snapshots.unpack(
-      tar,
-      { chainId: chain[i]!, parent: i > 0 ? chain[i - 1] : undefined, diffId: diffIds[i]! },
-      () => {
-        const actual = `sha256:${hash.digest('hex')}`;
-        if (actual !== diffIds[i]) {
-          throw invalidArgument(
-            `layer ${layers[i]} does not match its diff ID ${diffIds[i]} (content hashes to ${actual})`,
-          );
-        }
-      },
-    );
+    const info = await unpackLayer(s, s.content.stream(layers[i]!), {
+      chainId: chain[i]!,
+      parent: i > 0 ? chain[i - 1] : undefined,
+      diffId: diffIds[i]!,
+      blob: layers[i]!,
+    });
     created.push(info.chainId);
     out.push(info);
   }
   return out;
+}
+
+/**
+ * Unpack one layer from `source` (its blob's bytes, compressed or not, as they come: from the
+ * store, or from a download still in progress) into the snapshot `chainId` on top of `parent`.
+ * The uncompressed content must hash to `diffId`, or nothing is published.
+ */
+export async function unpackLayer(
+  s: Stores,
+  source: AsyncIterable<Uint8Array>,
+  ids: { chainId: Digest; parent?: Digest; diffId: Digest; blob: Digest },
+): Promise<SnapshotInfo> {
+  const { stream } = await decompressDetected(source);
+  const hash = createHash('sha256');
+  const tar = tap(stream, (c) => hash.update(c));
+  return s.snapshots.unpack(
+    tar,
+    { chainId: ids.chainId, parent: ids.parent, diffId: ids.diffId },
+    () => {
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== ids.diffId) {
+        throw invalidArgument(
+          `layer ${ids.blob} does not match its diff ID ${ids.diffId} (content hashes to ${actual})`,
+        );
+      }
+    },
+  );
 }

@@ -11,7 +11,7 @@
  * `system check`, which removes it.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import fsSync, { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { digestHex, type Digest } from '../../core/digest.js';
@@ -73,6 +73,76 @@ const transient = (e: unknown) => {
   ].includes(code ?? '');
 };
 
+/**
+ * A blob's bytes while its download writes them, read from the download's own file (the file
+ * is the buffer: a reader slower than the network never holds more than a read's worth in
+ * memory). The pull unpacks a layer through it, so unpacking overlaps the download. If the
+ * download has to start over (the registry would not resume), what was read is void: the
+ * reader fails with `restarted`, and the caller unpacks from the stored blob instead.
+ */
+export class BlobTail {
+  private fd?: number;
+  private written = 0;
+  private state: 'running' | 'done' | 'failed' | 'restarted' = 'running';
+  private wake?: () => void;
+
+  /** The download writes `file`, which holds `offset` bytes already. */
+  begin(file: string, offset: number): void {
+    if (this.fd !== undefined) return; // a resumed attempt appends to the same file
+    this.fd = fsSync.openSync(file, 'r');
+    this.written = offset;
+    this.notify();
+  }
+
+  grew(size: number): void {
+    this.written = size;
+    this.notify();
+  }
+
+  restart(): void {
+    if (this.fd !== undefined) this.state = 'restarted';
+    this.notify();
+  }
+
+  end(ok: boolean): void {
+    if (this.state === 'running') this.state = ok ? 'done' : 'failed';
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** The bytes from the first on; `fallback` when no download happened (stored already). */
+  async *read(fallback: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let at = 0;
+    try {
+      for (;;) {
+        if (this.state === 'restarted') throw new Error('restarted');
+        if (this.fd !== undefined && at < this.written) {
+          const buf = Buffer.allocUnsafe(Math.min(1 << 20, this.written - at));
+          const n = fsSync.readSync(this.fd, buf, 0, buf.length, at);
+          if (n === 0) throw new Error('restarted'); // truncated under us
+          at += n;
+          yield buf.subarray(0, n);
+          continue;
+        }
+        if (this.state === 'failed') throw new Error('download failed');
+        if (this.state === 'done') {
+          if (this.fd === undefined) yield* fallback();
+          return;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      if (this.fd !== undefined) fsSync.closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
+
 /** Downloads under way in this process, by store and digest: one file, one writer each. */
 const inFlight = new Map<string, Promise<FetchResult>>();
 
@@ -86,18 +156,28 @@ export async function fetchBlob(
   repo: string,
   blob: BlobRequest,
   onProgress: (current: number, total: number) => void = () => undefined,
-  opts: { attempts?: number } = {},
+  opts: { attempts?: number; tail?: BlobTail } = {},
 ): Promise<FetchResult> {
   const key = `${content.root}\0${blob.digest}`;
   const running = inFlight.get(key);
   if (running) {
-    await running;
+    // the other fetch's file is not ours to follow: a tail reads the stored blob
+    await running.catch((e: unknown) => {
+      opts.tail?.end(false);
+      throw e;
+    });
+    opts.tail?.end(true);
     return { created: false, resumedFrom: 0 };
   }
   const fetching = download(client, content, repo, blob, onProgress, opts);
   inFlight.set(key, fetching);
   try {
-    return await fetching;
+    const r = await fetching;
+    opts.tail?.end(true);
+    return r;
+  } catch (e) {
+    opts.tail?.end(false);
+    throw e;
   } finally {
     inFlight.delete(key);
   }
@@ -109,8 +189,9 @@ async function download(
   repo: string,
   blob: BlobRequest,
   onProgress: (current: number, total: number) => void,
-  opts: { attempts?: number },
+  opts: { attempts?: number; tail?: BlobTail },
 ): Promise<FetchResult> {
+  const tail = opts.tail;
   const have = await content.info(blob.digest);
   if (have && have.size === blob.size) return { created: false, resumedFrom: 0 };
   const hex = digestHex(blob.digest);
@@ -124,6 +205,7 @@ async function download(
       () => 0,
     );
     if (offset > blob.size) {
+      tail?.restart();
       await fs.truncate(partial, 0);
       offset = 0;
     }
@@ -143,6 +225,7 @@ async function download(
     if (res.status === 416 || (res.status === 200 && offset > 0)) {
       // the registry will not resume: start over
       if (res.status === 416) await res.body.dump();
+      tail?.restart();
       await fs.truncate(partial, 0);
       if (res.status === 416) {
         resumedFrom = 0;
@@ -155,6 +238,7 @@ async function download(
     const from = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '')?.[1];
     if (res.status === 206 && Number(from) !== offset) {
       await res.body.dump();
+      tail?.restart();
       await fs.truncate(partial, 0);
       resumedFrom = 0;
       continue;
@@ -166,7 +250,9 @@ async function download(
       throw err;
     }
     const h = offset === 0 ? createHash('sha256') : hash;
+    if (offset === 0) tail?.restart(); // 'w' empties what a reader may have read
     const fh = await fs.open(partial, offset === 0 ? 'w' : 'a');
+    tail?.begin(partial, offset);
     let done = offset;
     try {
       for await (const chunk of res.body) {
@@ -175,6 +261,7 @@ async function download(
         if (done > blob.size) {
           res.body.destroy();
           await fh.close();
+          tail?.restart();
           await fs.rm(partial, { force: true });
           throw invalidArgument(
             `filesystem layer verification failed for digest ${blob.digest}: more than the expected ${blob.size} bytes`,
@@ -182,6 +269,7 @@ async function download(
         }
         h.update(b);
         await fh.write(b);
+        tail?.grew(done);
         onProgress(done, blob.size);
       }
     } catch (e) {

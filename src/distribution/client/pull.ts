@@ -19,9 +19,9 @@ import {
 } from '../../core/reference.js';
 import { discardUnreferenced } from '../../image/gc.js';
 import { withContentLease } from '../../image/stores.js';
-import { unpackLayers } from '../../image/unpack.js';
+import { unpackLayer, unpackLayers } from '../../image/unpack.js';
 import { storeImage } from '../../image/write.js';
-import { fetchBlob } from './fetch-blob.js';
+import { BlobTail, fetchBlob } from './fetch-blob.js';
 import { RegistryError, type RegistryClient } from './http.js';
 import { fetchManifest, type FetchedManifest } from './manifests.js';
 import { limiter, shortId } from './progress.js';
@@ -111,25 +111,58 @@ export async function pullImage(
           present !== undefined &&
           (await Promise.all(present.chainIds.map((c) => s.snapshots.info(c)))).every(Boolean);
         const fetching = new Set<Digest>();
+        const tails = new Map<Digest, BlobTail>();
         downloads = complete
           ? []
-          : await startDownloads(d, client, ref, doc.layers, added, fetching);
+          : await startDownloads(d, client, ref, doc.layers, added, fetching, tails);
         for (let i = 0; i < doc.layers.length; i++) {
           const id = shortId(doc.layers[i]!.digest);
-          await downloads[i];
           if (complete) continue;
           if (await s.snapshots.info(chain[i]!)) {
+            await downloads[i];
             // unpacked already (another image has the same layer); the blob is kept with it
             if (fetching.has(doc.layers[i]!.digest)) layer(id, 'Pull complete');
             continue;
           }
           layer(id, 'Extracting');
-          await unpackLayers(
-            s,
-            doc.layers.slice(0, i + 1).map((l) => l.digest),
-            config.rootfs.diff_ids.slice(0, i + 1),
-            unpacked,
-          );
+          // unpacked as it downloads (the layers below are in): read from the download's file
+          const digest = doc.layers[i]!.digest;
+          const tail = tails.get(digest);
+          tails.delete(digest); // a layer listed twice is unpacked once; the second finds it
+          const streamed = tail
+            ? unpackLayer(
+                s,
+                tail.read(() => s.content.stream(digest)),
+                {
+                  chainId: chain[i]!,
+                  parent: i > 0 ? chain[i - 1] : undefined,
+                  diffId: config.rootfs.diff_ids[i]!,
+                  blob: digest,
+                },
+              ).then(
+                (info) => ({ info }),
+                (error: unknown) => ({ error }),
+              )
+            : undefined;
+          try {
+            await downloads[i];
+          } catch (e) {
+            // the snapshot may be whole (its diff ID matched) while the blob failed its digest:
+            // it goes with the rest of what this pull added
+            const r = await streamed;
+            if (r && 'info' in r) unpacked.push(r.info.chainId);
+            throw e;
+          }
+          const result = await streamed;
+          if (result && 'info' in result) unpacked.push(result.info.chainId);
+          else
+            // no tail, or the download started over: from the stored blob
+            await unpackLayers(
+              s,
+              doc.layers.slice(0, i + 1).map((l) => l.digest),
+              config.rootfs.diff_ids.slice(0, i + 1),
+              unpacked,
+            );
           layer(id, 'Pull complete');
         }
         for (const m of new Set([top, manifest]))
@@ -185,21 +218,24 @@ async function startDownloads(
   added: Digest[],
   /** Filled with the digests this pull downloads. */
   fetching: Set<Digest>,
+  /** Filled with a tail per download, to unpack from while it runs. */
+  tails: Map<Digest, BlobTail>,
 ): Promise<Promise<void>[]> {
   const layer = (id: string, status: string, current?: number, total?: number) =>
     d.progress({ kind: 'layer', id, status, current, total });
   const limit = limiter(d.parallel);
   const byDigest = new Map<Digest, Promise<void>>();
   let queued = 0;
-  const download = async (l: { digest: Digest; size: number }) => {
+  const download = async (l: { digest: Digest; size: number }, tail: BlobTail) => {
     const id = shortId(l.digest);
     let last = 0;
-    const r = await fetchBlob(client, d.stores.content, ref.path, l, (current, total) => {
+    const progress = (current: number, total: number) => {
       const now = Date.now();
       if (now - last < 100 && current < total) return;
       last = now;
       layer(id, 'Downloading', current, total);
-    });
+    };
+    const r = await fetchBlob(client, d.stores.content, ref.path, l, progress, { tail });
     if (r.created) added.push(l.digest);
     layer(id, 'Verifying Checksum');
     layer(id, 'Download complete');
@@ -214,7 +250,9 @@ async function startDownloads(
     layer(shortId(l.digest), 'Pulling fs layer');
     fetching.add(l.digest);
     if (queued++ >= d.parallel) layer(shortId(l.digest), 'Waiting');
-    const p = limit(() => download(l));
+    const tail = new BlobTail();
+    tails.set(l.digest, tail);
+    const p = limit(() => download(l, tail));
     p.catch(() => undefined); // awaited in order by the caller
     byDigest.set(l.digest, p);
   }
