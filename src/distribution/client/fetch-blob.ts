@@ -116,7 +116,7 @@ export class BlobTail {
   }
 
   /** The bytes from the first on; `fallback` when no download happened (stored already). */
-  async *read(fallback: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  async *read(fallback: () => AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
     let at = 0;
     try {
       for (;;) {
