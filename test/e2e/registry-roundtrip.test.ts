@@ -215,6 +215,10 @@ test('berth → berth with htpasswd: push refused without login, then login, pus
   });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /401|unauthorized/i);
+  // as docker: a password is prompted for on a terminal only
+  const piped = await c.berth(['login', reg.host], { input: 'alice\ns3cret\n' });
+  assert.equal(piped.code, 1);
+  assert.equal(piped.stderr, 'Error: Cannot perform an interactive login from a non TTY device\n');
   await c.ok(['login', '-u', 'alice', '--password-stdin', reg.host], { input: 's3cret\n' });
   await c.ok(['push', name]);
   await c.ok(['rmi', name, 'busybox']);

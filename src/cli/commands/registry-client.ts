@@ -137,17 +137,17 @@ export const loginCommand: Command = {
     } else if (password) {
       ctx.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.');
     }
+    // as docker: prompting needs a terminal (piped input is for --password-stdin)
+    if (!password && !ctx.stdin.isTTY)
+      throw invalidArgument('Cannot perform an interactive login from a non TTY device');
     if (!username) {
       const saved = await engine.distribution.savedUsername(server);
       username =
         (await readLine(ctx, saved ? `Username (${saved}): ` : 'Username: ')).trim() || saved;
     }
-    if (!username) throw invalidArgument('Error: Non-null Username Required');
-    if (!password)
-      password = ctx.stdin.isTTY
-        ? await readHidden(ctx, 'Password: ')
-        : await readLine(ctx, 'Password: ');
-    if (!password) throw invalidArgument('Error: Password Required');
+    if (!username) throw invalidArgument('Non-null Username Required');
+    password ||= await readHidden(ctx, 'Password: ');
+    if (!password) throw invalidArgument('Password Required');
     const { plainFile } = await engine.distribution.login(server, username, password);
     if (plainFile) {
       ctx.err(`WARNING! Your password will be stored unencrypted in ${plainFile}.`);
