@@ -46,3 +46,12 @@ test('a tail fails when its download starts over or fails, and reads the store w
   stored.end(true);
   assert.equal(await r3, 'from the store');
 });
+
+test('a tail no one read before its download ended lets the file go and reads the stored blob', async (t) => {
+  const file = path.join(await tempDir(t), 'partial');
+  await fs.writeFile(file, 'partial bytes');
+  const tail = new BlobTail();
+  tail.begin(file, 13);
+  tail.end(true);
+  assert.equal(await collect(tail.read(() => [Buffer.from('stored')])), 'stored');
+});

@@ -85,6 +85,7 @@ export class BlobTail {
   private written = 0;
   private state: 'running' | 'done' | 'failed' | 'restarted' = 'running';
   private wake?: () => void;
+  private reading = false;
 
   /** The download writes `file`, which holds `offset` bytes already. */
   begin(file: string, offset: number): void {
@@ -106,6 +107,11 @@ export class BlobTail {
 
   end(ok: boolean): void {
     if (this.state === 'running') this.state = ok ? 'done' : 'failed';
+    // a tail nobody reads yet lets its file go: a later reader gets the stored blob
+    if (!this.reading && this.fd !== undefined) {
+      fsSync.closeSync(this.fd);
+      this.fd = undefined;
+    }
     this.notify();
   }
 
@@ -118,6 +124,7 @@ export class BlobTail {
   /** The bytes from the first on; `fallback` when no download happened (stored already). */
   async *read(fallback: () => AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
     let at = 0;
+    this.reading = true;
     try {
       for (;;) {
         if (this.state === 'restarted') throw new Error('restarted');
