@@ -408,7 +408,12 @@ export class ContainerService {
 
   private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
     await this.containers.remove(record.id);
-    await fs.rm(this.stateDir(record.id), { recursive: true, force: true });
+    await fs.rm(this.stateDir(record.id), {
+      recursive: true,
+      force: true,
+      maxRetries: 10,
+      retryDelay: 20,
+    });
     if (!removeAnonymousVolumes) return;
     for (const m of record.mounts) {
       if (m.type !== 'volume') continue;

@@ -94,7 +94,9 @@ export class ContainerStore {
   }
 
   async remove(id: string): Promise<void> {
-    await fs.rm(this.dir(id), { recursive: true, force: true });
+    // a monitor that is still finishing (its last log line, its exit record) may write into the
+    // directory while it goes: ENOTEMPTY then means try again, a few times
+    await fs.rm(this.dir(id), { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
   }
 }
 
