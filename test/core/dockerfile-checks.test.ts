@@ -87,7 +87,7 @@ describe('build checks', () => {
     ]);
   });
 
-  it('skips what # check= skips', () => {
+  it('turns off the rules # check= names, or all of them', () => {
     const text = 'FROM busybox as Builder\nCMD echo hi\n';
     assert.equal(findings(text).length, 3);
     assert.deepEqual(findings(text, 'skip=FromAsCasing,JSONArgsRecommended'), [

@@ -592,7 +592,7 @@ test('concurrent pushes to one repository: every tag kept, one copy of each blob
   assert.equal(index.manifests.length, 12);
 });
 
-test('registry gc: a HEAD (a pusher skipping a layer it sees) renews the grace period', async (t) => {
+test('registry gc: a HEAD (a pusher that leaves out a layer it sees) renews the grace period', async (t) => {
   const r = await startRegistry(t);
   const b = blobOf('about to be referenced', 'application/octet-stream');
   await pushBlob(r.url, 'grace', b);

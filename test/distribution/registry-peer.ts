@@ -104,6 +104,19 @@ export async function startRegistry(t: TestContext, opts: RegistryOptions = {}):
   return { port, host: `127.0.0.1:${port}`, storage, dir };
 }
 
+/** Serve on a free port of 127.0.0.1 until the test ends (its connections cut); the port. */
+async function listenForTest(t: TestContext, server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
 /** The file of a blob in distribution's storage. */
 export function registryBlobFile(r: Registry, digest: string): string {
   const hex = digest.replace(/^sha256:/, '');
@@ -212,16 +225,8 @@ export async function startProxy(t: TestContext, target: number): Promise<Proxy>
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as net.AddressInfo).port;
+  state.port = await listenForTest(t, server);
   state.host = `127.0.0.1:${state.port}`;
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
   return state;
 }
 
@@ -296,15 +301,7 @@ export async function startTokenServer(
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ token: `${signingInput}.${b64u(signature)}`, expires_in: 300 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.realm = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/token`;
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  state.realm = `http://127.0.0.1:${await listenForTest(t, server)}/token`;
   return state;
 }
 

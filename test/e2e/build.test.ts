@@ -523,7 +523,7 @@ test('COPY never writes through a symlink an earlier source made; a later source
   );
 });
 
-test('build checks: warnings after the build, # check=skip, and error=true failing before any step', async (t) => {
+test('build checks: warnings after the build, rules turned off by # check=, and error=true failing before any step', async (t) => {
   const b = await berthWithContainers(t);
   const dir = await context(t, {
     Dockerfile: 'FROM busybox as Base\nCMD echo hi\n',

@@ -7,6 +7,10 @@ import { progressPrinter } from '../pull-progress.js';
 
 const quietSink = () => undefined;
 
+/** Docker's per-layer progress on stdout (redrawn on a terminal), or nothing with `-q`. */
+const transferProgress = (ctx: Context) =>
+  ctx.flags.bool('quiet') ? quietSink : progressPrinter(ctx.stdout, Boolean(ctx.stdout.isTTY));
+
 export const imagePull: Command = {
   path: ['image', 'pull'],
   aliases: [['pull']],
@@ -29,12 +33,10 @@ export const imagePull: Command = {
   ],
   async run(ctx) {
     const engine = await ctx.engine();
-    const quiet = ctx.flags.bool('quiet');
-    const sink = quiet ? quietSink : progressPrinter(ctx.stdout, Boolean(ctx.stdout.isTTY));
     const pulled = await engine.pull(
       ctx.args[0]!,
       { platform: ctx.flags.string('platform'), allTags: ctx.flags.bool('all-tags') },
-      sink,
+      transferProgress(ctx),
     );
     for (const p of pulled) ctx.out(p.name);
   },
@@ -58,8 +60,11 @@ export const imagePush: Command = {
   async run(ctx) {
     const engine = await ctx.engine();
     const quiet = ctx.flags.bool('quiet');
-    const sink = quiet ? quietSink : progressPrinter(ctx.stdout, Boolean(ctx.stdout.isTTY));
-    const pushed = await engine.push(ctx.args[0]!, { allTags: ctx.flags.bool('all-tags') }, sink);
+    const pushed = await engine.push(
+      ctx.args[0]!,
+      { allTags: ctx.flags.bool('all-tags') },
+      transferProgress(ctx),
+    );
     if (quiet) for (const p of pushed) ctx.out(`${ctx.args[0]!.replace(/:[^:/]*$/, '')}:${p.tag}`);
   },
 };
