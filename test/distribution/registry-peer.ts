@@ -3,6 +3,7 @@
  * test ends; and a loopback HTTP proxy in front of one that counts bytes, records Range
  * headers and can cut a transfer short.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -319,4 +320,21 @@ export async function berthClient(t: TestContext, env: NodeJS.ProcessEnv = {}) {
   const ok = (args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
     b.ok(args, { ...o, env: { ...e, ...o.env } });
   return { ...b, berth, ok, dockerConfig, env: e };
+}
+
+/**
+ * busybox pushed by a fresh berth client through a proxy in front of the registry on
+ * `registryPort`, which asks for chunks: the layer must go up by PATCH.
+ */
+export async function pushBusyboxInChunks(t: TestContext, registryPort: number) {
+  const proxy = await startProxy(t, registryPort);
+  const c = await berthClient(t);
+  const id = (await c.ok(['image', 'builtin', 'busybox'])).trim();
+  const name = `${proxy.host}/team/busybox:1`;
+  await c.ok(['tag', 'busybox', name]);
+  proxy.chunkMinLength = 4096;
+  const push = await c.ok(['push', name]);
+  assert.ok(proxy.requests.some((r) => r.startsWith('PATCH /v2/team/busybox/blobs/uploads/')));
+  proxy.chunkMinLength = undefined;
+  return { proxy, c, id, name, push };
 }

@@ -15,6 +15,7 @@ import { berthWithContainers, craftTar, runCommand, tempDir } from '../helpers.j
 import {
   berthClient,
   freePort,
+  pushBusyboxInChunks,
   registryBlobFile,
   startProxy,
   startRegistry,
@@ -33,16 +34,8 @@ async function blobsIn(root: string): Promise<string[]> {
 
 test('push busybox, remove it, pull it back: same image ID, RepoDigests, by digest, up to date, second push reuses', async (t) => {
   const reg = await startRegistry(t);
-  const proxy = await startProxy(t, reg.port);
-  const c = await client(t);
-  const id = (await c.ok(['image', 'builtin', 'busybox'])).trim();
-  const name = `${proxy.host}/team/busybox:1`;
-  await c.ok(['tag', 'busybox', name]);
   // the registry asks for chunks: the layer goes up by PATCH
-  proxy.chunkMinLength = 4096;
-  const push = await c.ok(['push', name]);
-  assert.ok(proxy.requests.some((r) => r.startsWith('PATCH /v2/team/busybox/blobs/uploads/')));
-  proxy.chunkMinLength = undefined;
+  const { proxy, c, id, name, push } = await pushBusyboxInChunks(t, reg.port);
   assert.match(push, new RegExp(`^The push refers to repository \\[${proxy.host}/team/busybox\\]`));
   assert.match(push, /^[0-9a-f]{12}: Pushed$/m);
   const m = /^1: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/m.exec(push);

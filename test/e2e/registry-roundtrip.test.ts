@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { craftTar, tempDir } from '../helpers.js';
 import { startRegistry } from '../distribution/registry-helpers.js';
-import { berthClient, startProxy } from '../distribution/registry-peer.js';
+import { berthClient, pushBusyboxInChunks, startProxy } from '../distribution/registry-peer.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -22,15 +22,7 @@ const portOf = (url: string) => Number(new URL(url).port);
 
 test('berth → berth: push, rmi, pull back by tag and by digest, in chunks when asked; a tampered blob is refused', async (t) => {
   const reg = await startRegistry(t);
-  const proxy = await startProxy(t, portOf(reg.url));
-  const c = await client(t);
-  const id = (await c.ok(['image', 'builtin', 'busybox'])).trim();
-  const name = `${proxy.host}/team/busybox:1`;
-  await c.ok(['tag', 'busybox', name]);
-  proxy.chunkMinLength = 4096;
-  const push = await c.ok(['push', name]);
-  assert.ok(proxy.requests.some((r) => r.startsWith('PATCH /v2/team/busybox/blobs/uploads/')));
-  proxy.chunkMinLength = undefined;
+  const { proxy, c, id, name, push } = await pushBusyboxInChunks(t, portOf(reg.url));
   const digest = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(push)?.[1];
   assert.ok(digest, push);
   // the server keeps the repository as an OCI layout holding exactly that manifest
